@@ -1,0 +1,140 @@
+//! The append-only audit log: who did what, to which object, when and why.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::UserId;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    LoginSucceeded,
+    LoginFailed,
+    LoginThrottled,
+    AccessDenied,
+    UserRegistered,
+    OperatorCreated,
+    OrganisationVerified,
+    UserDisabled,
+    UserEnabled,
+    RoleChanged,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 10] = [
+        Self::LoginSucceeded,
+        Self::LoginFailed,
+        Self::LoginThrottled,
+        Self::AccessDenied,
+        Self::UserRegistered,
+        Self::OperatorCreated,
+        Self::OrganisationVerified,
+        Self::UserDisabled,
+        Self::UserEnabled,
+        Self::RoleChanged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LoginSucceeded => "login_succeeded",
+            Self::LoginFailed => "login_failed",
+            Self::LoginThrottled => "login_throttled",
+            Self::AccessDenied => "access_denied",
+            Self::UserRegistered => "user_registered",
+            Self::OperatorCreated => "operator_created",
+            Self::OrganisationVerified => "organisation_verified",
+            Self::UserDisabled => "user_disabled",
+            Self::UserEnabled => "user_enabled",
+            Self::RoleChanged => "role_changed",
+        }
+    }
+}
+
+impl fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for AuditAction {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| format!("unknown audit action '{s}'"))
+    }
+}
+
+/// An entry to append. `object` names what was acted on, e.g. `("user", id)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    pub actor: Option<UserId>,
+    pub action: AuditAction,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub detail: Option<String>,
+    pub client_ip: Option<String>,
+}
+
+impl NewAuditEntry {
+    pub fn new(action: AuditAction) -> Self {
+        Self {
+            actor: None,
+            action,
+            object_type: None,
+            object_id: None,
+            detail: None,
+            client_ip: None,
+        }
+    }
+
+    pub fn actor(mut self, actor: UserId) -> Self {
+        self.actor = Some(actor);
+        self
+    }
+
+    pub fn object(mut self, kind: &str, id: impl ToString) -> Self {
+        self.object_type = Some(kind.to_owned());
+        self.object_id = Some(id.to_string());
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn client_ip(mut self, ip: Option<String>) -> Self {
+        self.client_ip = ip;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip() {
+        for action in AuditAction::ALL {
+            assert_eq!(action.as_str().parse::<AuditAction>().unwrap(), action);
+        }
+    }
+}
+
+/// A stored audit entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub id: String,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub actor: Option<UserId>,
+    pub action: AuditAction,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub detail: Option<String>,
+    pub client_ip: Option<String>,
+}

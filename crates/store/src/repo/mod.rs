@@ -1,0 +1,6 @@
+//! Repositories: one module per table, plain functions over a connection so a caller
+//! can compose several in one transaction.
+
+pub mod audit;
+pub mod organisations;
+pub mod users;

@@ -1,0 +1,113 @@
+//! Organisations.
+
+use diesel::prelude::*;
+use techex_domain::{NewOrganisation, Organisation, OrganisationId, OrganisationKind, UserId};
+
+use crate::connection::DbConnection;
+use crate::error::StoreResult;
+use crate::paging::{Page, PageRequest};
+use crate::rows::{OrganisationRow, convert_all};
+use crate::schema::organisations::dsl as o;
+use crate::time;
+
+pub fn insert(
+    conn: &mut DbConnection,
+    new: &NewOrganisation,
+    verified: bool,
+) -> StoreResult<Organisation> {
+    let now = time::now();
+    let row = OrganisationRow {
+        id: new.id.to_string(),
+        name: new.name.clone(),
+        kind: new.kind.as_str().to_owned(),
+        province: new.province.clone(),
+        country: new.country.clone(),
+        website: new.website.clone(),
+        verified,
+        verified_at: verified.then_some(now),
+        verified_by: None,
+        created_at: now,
+    };
+    diesel::insert_into(o::organisations)
+        .values(&row)
+        .execute(conn)?;
+    row.try_into()
+}
+
+pub fn get(conn: &mut DbConnection, id: OrganisationId) -> StoreResult<Organisation> {
+    o::organisations
+        .find(id.to_string())
+        .select(OrganisationRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+/// The first organisation of this kind with exactly this name, if any.
+pub fn find_by_name(
+    conn: &mut DbConnection,
+    name: &str,
+    kind: OrganisationKind,
+) -> StoreResult<Option<Organisation>> {
+    o::organisations
+        .filter(o::name.eq(name))
+        .filter(o::kind.eq(kind.as_str()))
+        .order(o::created_at.asc())
+        .select(OrganisationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Organisation::try_from)
+        .transpose()
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OrganisationFilter {
+    pub verified: Option<bool>,
+    pub kind: Option<OrganisationKind>,
+}
+
+/// Newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &OrganisationFilter,
+    page: PageRequest,
+) -> StoreResult<Page<Organisation>> {
+    let query = || {
+        let mut query = o::organisations.into_boxed();
+        if let Some(verified) = filter.verified {
+            query = query.filter(o::verified.eq(verified));
+        }
+        if let Some(kind) = filter.kind {
+            query = query.filter(o::kind.eq(kind.as_str()));
+        }
+        query
+    };
+    let total: i64 = query().count().get_result(conn)?;
+    let rows = query()
+        .order((o::created_at.desc(), o::id.desc()))
+        .limit(page.limit())
+        .offset(page.offset())
+        .select(OrganisationRow::as_select())
+        .load(conn)?;
+    Ok(Page::new(convert_all(rows)?, page, total))
+}
+
+/// Marks the organisation verified by `operator`. Verifying twice keeps the first
+/// verification's time and operator.
+pub fn verify(
+    conn: &mut DbConnection,
+    id: OrganisationId,
+    operator: UserId,
+) -> StoreResult<Organisation> {
+    diesel::update(
+        o::organisations
+            .find(id.to_string())
+            .filter(o::verified.eq(false)),
+    )
+    .set((
+        o::verified.eq(true),
+        o::verified_at.eq(Some(time::now())),
+        o::verified_by.eq(Some(operator.to_string())),
+    ))
+    .execute(conn)?;
+    get(conn, id)
+}
