@@ -1,1 +1,19 @@
+//! techex HTTP API: actix-web routes over the store, and the `techex` command line.
+//!
+//! Layout: [`routes`] (one module per resource) use [`auth`] extractors and return
+//! [`problem::ApiError`]; [`server::create_app`] wires them with [`middleware`];
+//! [`cli`] is the binary's entry point.
 
+pub mod auth;
+pub mod cli;
+pub mod extract;
+pub mod logging;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+pub mod server;
+pub mod settings;
+pub mod state;
+pub mod views;

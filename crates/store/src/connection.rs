@@ -121,7 +121,9 @@ impl ManageConnection for DbConnectionManager {
             }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
-                // busy_timeout first: switching to WAL may itself wait for a lock.
+                // busy_timeout first, so the rest waits for locks instead of failing.
+                // WAL was switched on once by `Store::open`; here it is a no-op that
+                // guards against a file opened behind our back in another mode.
                 // synchronous=FULL: a committed transaction survives power loss.
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {};

@@ -108,10 +108,13 @@ fn verification_records_the_operator_once(db: &TestDatabase) {
     let org = new_org("Công ty Cơ khí", "enterprise");
     users::register(&mut conn, &org, &new_user("ceo@cokhi.vn", &org)).unwrap();
 
-    let verified = organisations::verify(&mut conn, org.id, operator.id).unwrap();
+    let (verified, changed) = organisations::verify(&mut conn, org.id, operator.id).unwrap();
+    assert!(changed);
     assert!(verified.verified);
     assert_eq!(verified.verified_by, Some(operator.id));
-    let again = organisations::verify(&mut conn, org.id, techex_domain::UserId::new()).unwrap();
+    let (again, changed) =
+        organisations::verify(&mut conn, org.id, techex_domain::UserId::new()).unwrap();
+    assert!(!changed);
     assert_eq!(
         again.verified_by,
         Some(operator.id),
@@ -340,6 +343,43 @@ fn concurrent_writers_all_commit(db: &TestDatabase) {
     )
     .unwrap();
     assert_eq!(all.total, 100);
+}
+
+#[test]
+fn every_pooled_sqlite_connection_is_configured() {
+    #[derive(diesel::QueryableByName)]
+    struct Pragmas {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        journal_mode: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        synchronous: i32,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        foreign_keys: i32,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        timeout: i32,
+    }
+    let db = TestDatabase::sqlite();
+    let options = StoreOptions {
+        pool_size: 3,
+        ..StoreOptions::default()
+    };
+    let store = Store::open(db.url(), &options).unwrap();
+    // Hold three connections at once so each is a distinct pooled connection.
+    let mut held: Vec<_> = (0..3).map(|_| store.conn().unwrap()).collect();
+    for conn in &mut held {
+        let pragmas: Pragmas = diesel::sql_query(
+            "SELECT (SELECT journal_mode FROM pragma_journal_mode) AS journal_mode, \
+                    (SELECT synchronous FROM pragma_synchronous) AS synchronous, \
+                    (SELECT foreign_keys FROM pragma_foreign_keys) AS foreign_keys, \
+                    (SELECT timeout FROM pragma_busy_timeout) AS timeout",
+        )
+        .get_result(&mut **conn)
+        .unwrap();
+        assert_eq!(pragmas.journal_mode, "wal");
+        assert_eq!(pragmas.synchronous, 2, "FULL");
+        assert_eq!(pragmas.foreign_keys, 1);
+        assert_eq!(pragmas.timeout, 5000);
+    }
 }
 
 techex_store::on_both_backends!(

@@ -91,14 +91,14 @@ pub fn list(
     Ok(Page::new(convert_all(rows)?, page, total))
 }
 
-/// Marks the organisation verified by `operator`. Verifying twice keeps the first
-/// verification's time and operator.
+/// Marks the organisation verified by `operator`; `true` when this call verified it.
+/// Verifying twice keeps the first verification's time and operator.
 pub fn verify(
     conn: &mut DbConnection,
     id: OrganisationId,
     operator: UserId,
-) -> StoreResult<Organisation> {
-    diesel::update(
+) -> StoreResult<(Organisation, bool)> {
+    let changed = diesel::update(
         o::organisations
             .find(id.to_string())
             .filter(o::verified.eq(false)),
@@ -109,5 +109,5 @@ pub fn verify(
         o::verified_by.eq(Some(operator.to_string())),
     ))
     .execute(conn)?;
-    get(conn, id)
+    Ok((get(conn, id)?, changed > 0))
 }

@@ -1,0 +1,10 @@
+//! Authentication: password hashing, access tokens, login throttling, the JWT secret,
+//! and the extractors that put the authenticated user in a handler's signature.
+
+pub mod extract;
+pub mod passwords;
+pub mod secret;
+pub mod throttle;
+pub mod tokens;
+
+pub use extract::{AuthUser, OperatorUser};

@@ -1,0 +1,206 @@
+//! The command line: `techex [serve] | migrate | create-operator`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use techex_domain::{
+    AuditAction, Email, FullName, NewAuditEntry, NewOrganisation, NewUser, OrganisationInput,
+    OrganisationKind, Password, Role, UserId,
+};
+use techex_store::repo::{audit, organisations, users};
+use techex_store::store::write_transaction;
+
+use crate::auth::passwords;
+use crate::settings::{CliOverrides, Settings};
+use crate::{logging, server};
+
+#[derive(Parser)]
+#[command(
+    name = "techex",
+    version,
+    about = "Technology exchange: offers, needs, matching and transfers"
+)]
+struct Cli {
+    /// Data directory: SQLite database, search index, generated secret [env: TECHEX_DATA_DIR] [default: ./data]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Listen address; port 0 picks a free port [env: TECHEX_BIND] [default: 127.0.0.1:8080]
+    #[arg(long, global = true, value_name = "ADDR")]
+    bind: Option<String>,
+    /// A TOML file overriding config/default.toml
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (the default)
+    Serve,
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Create an operator account (the password comes from --password-file or
+    /// TECHEX_OPERATOR_PASSWORD, never from the command line)
+    CreateOperator {
+        #[arg(long)]
+        email: String,
+        /// A file whose first line is the password
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        #[arg(long, default_value = "Exchange operator")]
+        full_name: String,
+        /// The exchange organisation the operator belongs to (created, verified, if new)
+        #[arg(long, default_value = "Technology exchange")]
+        organisation: String,
+        /// operator, or admin (who may also manage operators)
+        #[arg(long, default_value = "operator")]
+        role: String,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = CliOverrides {
+        config_file: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+        bind: cli.bind.clone(),
+    };
+    let settings = match Settings::load(&overrides) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("techex: configuration error: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    logging::init(&settings.log);
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => migrate(&settings),
+        Command::CreateOperator {
+            email,
+            password_file,
+            full_name,
+            organisation,
+            role,
+        } => create_operator(
+            &settings,
+            &email,
+            password_file.as_deref(),
+            &full_name,
+            &organisation,
+            &role,
+        ),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("techex: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    let state = server::prepare(settings)?;
+    actix_web::rt::System::new().block_on(server::serve(state))
+}
+
+fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let store = server::open_store(settings)?;
+    let applied = store.migrate()?;
+    if applied.is_empty() {
+        println!("the database is up to date");
+    }
+    for name in applied {
+        println!("applied {name}");
+    }
+    Ok(())
+}
+
+fn create_operator(
+    settings: &Settings,
+    email: &str,
+    password_file: Option<&std::path::Path>,
+    full_name: &str,
+    organisation_name: &str,
+    role: &str,
+) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
+    let full_name = FullName::parse(full_name).map_err(|e| anyhow::anyhow!("--full-name {e}"))?;
+    let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role {e}"))?;
+    if !role.is_operator() {
+        bail!("--role must be operator or admin");
+    }
+    let raw_password = match password_file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        None => std::env::var("TECHEX_OPERATOR_PASSWORD")
+            .context("give the password with --password-file FILE or TECHEX_OPERATOR_PASSWORD")?,
+    };
+    let password =
+        Password::parse(&raw_password).map_err(|e| anyhow::anyhow!("the password {e}"))?;
+    let organisation = NewOrganisation::parse(OrganisationInput {
+        name: Some(organisation_name),
+        kind: Some(OrganisationKind::Exchange.as_str()),
+        ..Default::default()
+    })
+    .map_err(|e| anyhow::anyhow!("--organisation {e}"))?;
+
+    std::fs::create_dir_all(settings.data_dir())
+        .with_context(|| format!("cannot create {}", settings.data_dir().display()))?;
+    let store = server::open_store(settings)?;
+    store.migrate()?;
+    let password_hash = passwords::hash_blocking(&password)?;
+    let user = store.run(|conn| {
+        write_transaction(conn, |conn| {
+            if users::exists_with_email(conn, &email)? {
+                return Ok(None);
+            }
+            let organisation = match organisations::find_by_name(
+                conn,
+                &organisation.name,
+                OrganisationKind::Exchange,
+            )? {
+                Some(existing) => existing,
+                None => organisations::insert(conn, &organisation, true)?,
+            };
+            let user = users::insert(
+                conn,
+                &NewUser {
+                    id: UserId::new(),
+                    email: email.clone(),
+                    password_hash,
+                    full_name,
+                    role,
+                    organisation_id: organisation.id,
+                },
+            )?;
+            audit::append(
+                conn,
+                &NewAuditEntry::new(AuditAction::OperatorCreated)
+                    .object("user", user.id)
+                    .detail(format!(
+                        "{role} {} created from the command line",
+                        user.email
+                    )),
+            )?;
+            Ok(Some((user, organisation)))
+        })
+    })?;
+    let Some((user, organisation)) = user else {
+        bail!("an account with e-mail {email} already exists");
+    };
+    println!(
+        "created {} {} in {} ({})",
+        user.role, user.email, organisation.name, organisation.id
+    );
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! Request extractors whose errors name the offending field: a JSON body and a query
+//! string. A type mismatch deep in a body reports its path (`organisation.kind`), a
+//! syntax error says where the JSON broke.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+use techex_domain::ValidationErrors;
+
+use crate::problem::ApiError;
+
+/// A JSON request body (`application/json` or any `+json` type), limited by the
+/// app's `PayloadConfig`.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let limit = req
+            .app_data::<web::Data<crate::state::AppState>>()
+            .map(|state| state.settings.server.json_body_limit);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType(
+                    "send the request body as application/json".into(),
+                ));
+            }
+            let bytes = body.await.map_err(|error| {
+                let status = error.as_response_error().status_code();
+                match (status, limit) {
+                    (actix_web::http::StatusCode::PAYLOAD_TOO_LARGE, Some(limit)) => {
+                        ApiError::PayloadTooLarge(format!(
+                            "the request body exceeds the limit of {limit} bytes"
+                        ))
+                    }
+                    _ => ApiError::from_status(status, Some(error.to_string())),
+                }
+            })?;
+            parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
+/// A JSON body that may be left out entirely (no body, or `Content-Length: 0`); a
+/// body that is sent must be valid.
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let length = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok());
+        let empty = match length {
+            Some(length) => length.trim() == "0",
+            None => {
+                !headers.contains_key(header::TRANSFER_ENCODING)
+                    && !headers.contains_key(header::CONTENT_TYPE)
+            }
+        };
+        if empty {
+            return Box::pin(std::future::ready(Ok(OptionalJsonBody(None))));
+        }
+        let body = JsonBody::<T>::from_request(req, payload);
+        Box::pin(async move {
+            body.await
+                .map(|JsonBody(value)| OptionalJsonBody(Some(value)))
+        })
+    }
+}
+
+/// Parses JSON, reporting data errors by field and syntax errors as malformed input.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = without_position(&inner);
+                ApiError::Validation(ValidationErrors::single(
+                    data_error_field(&path, &message),
+                    message,
+                ))
+            }
+            _ => ApiError::BadRequest(format!("malformed JSON: {inner}")),
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+/// A query string, typed; unknown or ill-typed parameters are named in the error.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        ApiError::Validation(ValidationErrors::single(field_name(&path), message))
+    })
+}
+
+/// Parses a path segment as an id, naming the parameter when it is not one.
+pub fn path_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::validation(
+            field,
+            "must be a UUID such as 0193a5b2-7c1d-7e4f-9a0b-123456789abc",
+        )
+    })
+}
+
+/// serde reports a missing field at its parent; name the field itself.
+fn data_error_field(path: &str, message: &str) -> String {
+    let named = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (named, field_name(path).as_str()) {
+        (Some(name), "body") => name.to_owned(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, _) => field_name(path),
+    }
+}
+
+/// `.` is serde_path_to_error's name for the root.
+fn field_name(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        "body".into()
+    } else {
+        path.to_owned()
+    }
+}
+
+/// serde_json appends "at line 1 column 42"; for a data error the field says where.
+fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(index) => text[..index].to_owned(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Outer {
+        #[expect(dead_code, reason = "only deserialised")]
+        user: Inner,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Inner {
+        #[expect(dead_code, reason = "only deserialised")]
+        age: u32,
+    }
+
+    fn fields(error: ApiError) -> Vec<String> {
+        match error {
+            ApiError::Validation(errors) => {
+                errors.errors().iter().map(|e| e.field.clone()).collect()
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn type_errors_name_the_nested_field() {
+        let error = parse_json::<Outer>(br#"{"user": {"age": "old"}}"#).unwrap_err();
+        assert_eq!(fields(error), ["user.age"]);
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        assert!(matches!(
+            parse_json::<Outer>(b"{\"user\": "),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_json::<Outer>(br#"{"user": {"age": 1}} trailing"#),
+            Err(ApiError::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn missing_and_unknown_fields_are_validation_errors() {
+        assert_eq!(fields(parse_json::<Outer>(b"{}").unwrap_err()), ["user"]);
+        assert_eq!(
+            fields(parse_json::<Outer>(br#"{"user": {}}"#).unwrap_err()),
+            ["user.age"]
+        );
+        assert_eq!(
+            fields(parse_json::<Outer>(br#"{"user": {"age": 3, "x": 1}}"#).unwrap_err()),
+            ["user.x"]
+        );
+        assert_eq!(fields(parse_json::<Outer>(b"42").unwrap_err()), ["body"]);
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Paging {
+        #[expect(dead_code, reason = "only deserialised")]
+        page: Option<u32>,
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        assert!(parse_query::<Paging>("page=2").is_ok());
+        assert_eq!(
+            fields(parse_query::<Paging>("page=two").unwrap_err()),
+            ["page"]
+        );
+    }
+}

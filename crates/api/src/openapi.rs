@@ -1,0 +1,65 @@
+//! The OpenAPI 3 document served at `/api/openapi.json` and browsed at `/api/docs`.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "techex",
+        description = "Technology exchange: research institutes and universities offer technologies, \
+                       enterprises post needs, operators verify and approve. Errors are RFC 9457 \
+                       application/problem+json.",
+    ),
+    paths(
+        routes::health::healthz,
+        routes::health::readyz,
+        routes::health::metrics,
+        routes::auth::register,
+        routes::auth::login,
+        routes::me::me,
+        routes::organisations::list,
+        routes::organisations::get,
+        routes::organisations::verify,
+        routes::users::list,
+        routes::users::disable,
+        routes::users::enable,
+        routes::users::set_role,
+        routes::audit::list,
+    ),
+    components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Registration, login and the signed-in account"),
+        (name = "organisations", description = "Organisations and their verification"),
+        (name = "users", description = "Account administration by operators"),
+        (name = "audit", description = "The append-only audit log"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc
+}

@@ -1,0 +1,240 @@
+//! Registration and login.
+
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use techex_domain::password::MAX_PASSWORD_CHARS;
+use techex_domain::{
+    AuditAction, Email, FullName, NewAuditEntry, NewOrganisation, NewUser, OrganisationInput,
+    Password, Role, UserId, ValidationErrors,
+};
+use techex_store::repo::{audit, users};
+use techex_store::store::write_transaction;
+use utoipa::ToSchema;
+
+use crate::extract::JsonBody;
+use crate::problem::ApiError;
+use crate::state::AppState;
+use crate::views::{AccountView, TokenView};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub organisation: OrganisationForm,
+    pub user: UserForm,
+}
+
+/// Every field is checked and all problems are reported together.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationForm {
+    /// 2–200 characters.
+    pub name: Option<String>,
+    /// research_institute, university, enterprise, startup or exchange.
+    pub kind: Option<String>,
+    pub province: Option<String>,
+    /// ISO 3166-1 alpha-2; default VN.
+    pub country: Option<String>,
+    /// http:// or https:// address.
+    pub website: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserForm {
+    pub email: Option<String>,
+    /// 10–128 characters.
+    pub password: Option<String>,
+    pub full_name: Option<String>,
+}
+
+/// Registers an organisation (unverified) with its first member.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest, responses(
+    (status = 201, body = AccountView),
+    (status = 400, body = crate::problem::Problem, content_type = "application/problem+json", description = "invalid fields, each named"),
+    (status = 409, body = crate::problem::Problem, content_type = "application/problem+json", description = "the e-mail address is taken"),
+))]
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    JsonBody(body): JsonBody<RegisterRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = ValidationErrors::new();
+    let organisation = NewOrganisation::parse(OrganisationInput {
+        name: body.organisation.name.as_deref(),
+        kind: body.organisation.kind.as_deref(),
+        province: body.organisation.province.as_deref(),
+        country: body.organisation.country.as_deref(),
+        website: body.organisation.website.as_deref(),
+    })
+    .map_err(|e| errors.merge_prefixed("organisation", e))
+    .ok();
+    let email = errors.check(
+        "user.email",
+        required(&body.user.email).and_then(Email::parse),
+    );
+    let password = errors.check(
+        "user.password",
+        required(&body.user.password).and_then(Password::parse),
+    );
+    let full_name = errors.check(
+        "user.full_name",
+        required(&body.user.full_name).and_then(FullName::parse),
+    );
+    let (Some(organisation), Some(email), Some(password), Some(full_name)) =
+        (organisation, email, password, full_name)
+    else {
+        return Err(ApiError::Validation(errors));
+    };
+
+    let password_hash = state.passwords.hash(password).await?;
+    let user = NewUser {
+        id: UserId::new(),
+        email,
+        password_hash,
+        full_name,
+        role: Role::Member,
+        organisation_id: organisation.id,
+    };
+    let client_ip = state.client_ip(&req);
+    let result = state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let account = users::register(conn, &organisation, &user)?;
+                audit::append(
+                    conn,
+                    &NewAuditEntry::new(AuditAction::UserRegistered)
+                        .actor(user.id)
+                        .object("organisation", organisation.id)
+                        .detail(format!("{} registered {}", user.email, organisation.name))
+                        .client_ip(client_ip),
+                )?;
+                Ok(account)
+            })
+        })
+        .await;
+    let (organisation, user) = result.map_err(|error| match error {
+        ApiError::Conflict(_) => {
+            ApiError::Conflict("an account with this e-mail address already exists".into())
+        }
+        other => other,
+    })?;
+    Ok(HttpResponse::Created().json(AccountView {
+        user: user.into(),
+        organisation: organisation.into(),
+    }))
+}
+
+fn required(value: &Option<String>) -> Result<&str, String> {
+    value.as_deref().ok_or_else(|| "is required".to_owned())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// Exchanges e-mail and password for a short-lived access token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses(
+    (status = 200, body = TokenView),
+    (status = 401, body = crate::problem::Problem, content_type = "application/problem+json", description = "the same answer for an unknown e-mail and a wrong password"),
+    (status = 429, body = crate::problem::Problem, content_type = "application/problem+json", description = "too many attempts; see Retry-After"),
+))]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    JsonBody(body): JsonBody<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let client_ip = state.client_ip(&req);
+    let address = client_ip.clone().unwrap_or_else(|| "unknown".into());
+    let account = body.email.trim().to_lowercase();
+    let now = Instant::now();
+    let throttled = state
+        .throttle
+        .attempt_from(&address, now)
+        .and_then(|()| state.throttle.account_allowed(&account, now));
+    if let Err(wait) = throttled {
+        state.metrics.observe_login("throttled");
+        state
+            .audit(
+                NewAuditEntry::new(AuditAction::LoginThrottled)
+                    .object("account", &account)
+                    .client_ip(client_ip),
+            )
+            .await;
+        return Err(too_many_attempts(wait));
+    }
+
+    let credentials = match Email::parse(&body.email) {
+        Ok(email) => {
+            state
+                .db(move |conn| users::find_credentials(conn, &email))
+                .await?
+        }
+        Err(_) => None,
+    };
+    // An over-long password cannot match; it is checked against the dummy hash so
+    // that it costs the same time and cannot make argon2 work harder.
+    let acceptable = body.password.chars().count() <= MAX_PASSWORD_CHARS;
+    let (user, stored_hash) = match credentials {
+        Some((user, hash)) if acceptable => (Some(user), Some(hash)),
+        Some((user, _)) => (Some(user), None),
+        None => (None, None),
+    };
+    let candidate = if acceptable {
+        body.password
+    } else {
+        String::new()
+    };
+    let password_matches = state.passwords.verify(stored_hash, candidate).await?;
+
+    match user {
+        Some(user) if password_matches && !user.disabled => {
+            state.throttle.record_success(&account);
+            state.metrics.observe_login("succeeded");
+            let token = state.tokens.issue(&user).map_err(ApiError::Internal)?;
+            state
+                .audit(
+                    NewAuditEntry::new(AuditAction::LoginSucceeded)
+                        .actor(user.id)
+                        .object("user", user.id)
+                        .client_ip(client_ip),
+                )
+                .await;
+            Ok(HttpResponse::Ok()
+                .insert_header(("Cache-Control", "no-store"))
+                .json(TokenView {
+                    access_token: token.token,
+                    token_type: "Bearer".into(),
+                    expires_in: token.expires_in,
+                }))
+        }
+        user => {
+            state.throttle.record_failure(&account, now);
+            state.metrics.observe_login("failed");
+            let reason = match &user {
+                None => "unknown account",
+                Some(user) if user.disabled && password_matches => "disabled account",
+                Some(_) => "wrong password",
+            };
+            let mut entry = NewAuditEntry::new(AuditAction::LoginFailed)
+                .object("account", &account)
+                .detail(reason)
+                .client_ip(client_ip);
+            entry.actor = user.map(|u| u.id);
+            state.audit(entry).await;
+            Err(ApiError::InvalidCredentials)
+        }
+    }
+}
+
+fn too_many_attempts(wait: Duration) -> ApiError {
+    let seconds = wait.as_secs().max(1);
+    ApiError::TooManyRequests {
+        detail: format!("too many login attempts; try again in {seconds} seconds"),
+        retry_after_secs: seconds,
+    }
+}

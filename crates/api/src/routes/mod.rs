@@ -1,0 +1,57 @@
+//! HTTP routes, one module per resource. [`configure`] is the single route table; the
+//! OpenAPI document ([`crate::openapi`]) lists the same handlers.
+
+pub mod audit;
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod organisations;
+pub mod users;
+
+use actix_web::web;
+use serde::Deserialize;
+use techex_store::PageRequest;
+use utoipa::IntoParams;
+
+use crate::problem::ApiError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
+        .service(
+            web::scope("/api/v1")
+                .service(web::resource("/auth/register").route(web::post().to(auth::register)))
+                .service(web::resource("/auth/login").route(web::post().to(auth::login)))
+                .service(web::resource("/me").route(web::get().to(me::me)))
+                .service(web::resource("/organisations").route(web::get().to(organisations::list)))
+                .service(
+                    web::resource("/organisations/{id}").route(web::get().to(organisations::get)),
+                )
+                .service(
+                    web::resource("/organisations/{id}/verify")
+                        .route(web::post().to(organisations::verify)),
+                )
+                .service(web::resource("/users").route(web::get().to(users::list)))
+                .service(web::resource("/users/{id}/disable").route(web::post().to(users::disable)))
+                .service(web::resource("/users/{id}/enable").route(web::post().to(users::enable)))
+                .service(web::resource("/users/{id}/role").route(web::post().to(users::set_role)))
+                .service(web::resource("/audit").route(web::get().to(audit::list))),
+        );
+}
+
+/// `page` and `per_page`, shared by every list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct Paging {
+    /// 1-based page number (default 1).
+    pub page: Option<u32>,
+    /// Items per page, 1–100 (default 20).
+    pub per_page: Option<u32>,
+}
+
+impl Paging {
+    pub fn request(&self) -> Result<PageRequest, ApiError> {
+        PageRequest::new(self.page, self.per_page)
+            .map_err(|(field, message)| ApiError::validation(field, message))
+    }
+}

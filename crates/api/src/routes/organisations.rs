@@ -1,0 +1,145 @@
+//! Organisations: operators list and verify them; members see their own.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use techex_domain::{AccessDenied, AuditAction, NewAuditEntry, OrganisationId, OrganisationKind};
+use techex_store::repo::audit;
+use techex_store::repo::organisations::{self, OrganisationFilter};
+use techex_store::store::write_transaction;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::extract::{deny, not_found};
+use crate::auth::{AuthUser, OperatorUser};
+use crate::extract::{OptionalJsonBody, Query, path_id};
+use crate::problem::ApiError;
+use crate::routes::Paging;
+use crate::state::AppState;
+use crate::views::{OrganisationView, PageView};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationQuery {
+    /// Only verified (`true`) or unverified (`false`) organisations.
+    pub verified: Option<bool>,
+    /// research_institute, university, enterprise, startup or exchange.
+    pub kind: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+/// Lists organisations, newest first (operators).
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", security(("bearer" = [])),
+    params(OrganisationQuery),
+    responses(
+        (status = 200, body = PageView<OrganisationView>),
+        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    state: web::Data<AppState>,
+    _operator: OperatorUser,
+    Query(query): Query<OrganisationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .request()?;
+    let kind = query
+        .kind
+        .as_deref()
+        .map(str::parse::<OrganisationKind>)
+        .transpose()
+        .map_err(|e| ApiError::validation("kind", e))?;
+    let filter = OrganisationFilter {
+        verified: query.verified,
+        kind,
+    };
+    let page = state
+        .db(move |conn| organisations::list(conn, &filter, page))
+        .await?;
+    Ok(HttpResponse::Ok().json(PageView::<OrganisationView>::from_page(page)))
+}
+
+/// One organisation: to operators and to the organisation's own members; 404 to
+/// anyone else, so ids cannot be probed.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "organisations", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "organisation id")),
+    responses(
+        (status = 200, body = OrganisationView),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrganisationId = path_id(&id, "id")?;
+    let actor = auth.actor();
+    if !actor.role.is_operator() && actor.organisation_id != id {
+        deny(
+            &req,
+            actor.user_id,
+            AccessDenied("not a member of this organisation".into()),
+        )
+        .await;
+        return Err(ApiError::NotFound("no such organisation".into()));
+    }
+    let organisation = state
+        .db(move |conn| organisations::get(conn, id))
+        .await
+        .map_err(not_found("organisation"))?;
+    Ok(HttpResponse::Ok().json(OrganisationView::from(organisation)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// What was checked (business registration, a call to the institute …); kept in
+    /// the audit log.
+    pub note: Option<String>,
+}
+
+/// Marks an organisation verified (operators). Verifying again changes nothing.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/verify", tag = "organisations", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "organisation id")),
+    request_body(content = Option<VerifyRequest>, description = "optional"),
+    responses(
+        (status = 200, body = OrganisationView),
+        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn verify(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    OperatorUser(operator): OperatorUser,
+    id: web::Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<VerifyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrganisationId = path_id(&id, "id")?;
+    let note = body
+        .and_then(|b| b.note)
+        .map(|n| techex_domain::validation::bounded_text(&n, 1, 1000))
+        .transpose()
+        .map_err(|e| ApiError::validation("note", e))?;
+    let operator_id = operator.user.id;
+    let client_ip = state.client_ip(&req);
+    let organisation = state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let (organisation, changed) = organisations::verify(conn, id, operator_id)?;
+                if changed {
+                    let mut entry = NewAuditEntry::new(AuditAction::OrganisationVerified)
+                        .actor(operator_id)
+                        .object("organisation", id)
+                        .client_ip(client_ip);
+                    entry.detail = note;
+                    audit::append(conn, &entry)?;
+                }
+                Ok(organisation)
+            })
+        })
+        .await
+        .map_err(not_found("organisation"))?;
+    Ok(HttpResponse::Ok().json(OrganisationView::from(organisation)))
+}

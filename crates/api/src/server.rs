@@ -1,0 +1,120 @@
+//! Building and running the HTTP server. [`create_app`] is used by `main` and by
+//! tests alike, so what is tested is what runs.
+
+use std::net::SocketAddr;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use techex_store::repo::users;
+use techex_store::{Store, StoreOptions};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::passwords::Passwords;
+use crate::auth::secret;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::tokens::TokenService;
+use crate::metrics::Metrics;
+use crate::problem::ApiError;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::{middleware, openapi, routes};
+
+/// Opens the store (running migrations) and builds the shared state.
+pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(settings.data_dir()).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            settings.data_dir().display()
+        )
+    })?;
+    let jwt_secret = secret::resolve(&settings)?;
+    let store = open_store(&settings)?;
+    let applied = store.migrate().context("running database migrations")?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied database migrations");
+    }
+    Ok(AppState {
+        tokens: TokenService::new(&jwt_secret, &settings.auth),
+        passwords: Passwords::new(settings.auth.max_concurrent_hashes)?,
+        throttle: LoginThrottle::new(&settings.login_throttle),
+        metrics: Metrics::default(),
+        store,
+        settings,
+    })
+}
+
+pub fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let url = settings.database_url()?;
+    let options = StoreOptions {
+        pool_size: settings.database.pool_size,
+        busy_timeout: std::time::Duration::from_millis(settings.database.busy_timeout_ms),
+        connect_timeout: std::time::Duration::from_millis(settings.database.connect_timeout_ms),
+    };
+    tracing::info!(database = %url, "opening the database");
+    Store::open(&url, &options).with_context(|| format!("cannot open the database {url}"))
+}
+
+/// The application: routes, limits, error format and the observing middleware.
+pub fn create_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let body_limit = state.settings.server.json_body_limit;
+    App::new()
+        .app_data(state)
+        .app_data(web::PayloadConfig::new(body_limit))
+        .configure(routes::configure)
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi::document()))
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into()))
+        }))
+        .wrap(from_fn(middleware::observe))
+}
+
+/// Binds and runs until a shutdown signal. Prints the bound address first, since
+/// with port 0 only the log tells which port was picked.
+pub async fn serve(state: AppState) -> anyhow::Result<()> {
+    let bind = state.settings.bind_addr()?;
+    let workers = state.settings.server.workers;
+    let operators = {
+        let store = state.store.clone();
+        web::block(move || store.run(users::count_operators)).await??
+    };
+    let state = web::Data::new(state);
+    let mut server = HttpServer::new({
+        let state = state.clone();
+        move || create_app(state.clone())
+    });
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    let server = server
+        .bind(bind)
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let addrs: Vec<SocketAddr> = server.addrs();
+    for addr in &addrs {
+        // A plain line on stdout: scripts and tests read the port from it.
+        println!("techex listening on http://{addr}");
+        tracing::info!(%addr, docs = %format!("http://{addr}/api/docs/"), "listening");
+    }
+    if operators == 0 {
+        println!(
+            "No operator account yet. Create the first one with:\n  \
+             TECHEX_OPERATOR_PASSWORD='at least 10 characters' techex create-operator --email you@example.org"
+        );
+    }
+    server
+        .run()
+        .await
+        .context("the HTTP server stopped with an error")
+}

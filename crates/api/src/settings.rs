@@ -1,0 +1,348 @@
+//! Configuration: embedded defaults (`config/default.toml`) < `--config FILE` <
+//! environment variables < command-line flags. Read once at start-up and passed
+//! down; nothing reads the environment later.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use techex_store::DatabaseUrl;
+
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+/// Environment variable → configuration key. The README's configuration table
+/// mirrors this list.
+pub const ENV_OVERRIDES: &[(&str, &str)] = &[
+    ("TECHEX_BIND", "server.bind"),
+    ("TECHEX_DATA_DIR", "server.data_dir"),
+    ("TECHEX_ENV", "server.environment"),
+    ("TECHEX_JSON_BODY_LIMIT", "server.json_body_limit"),
+    ("TECHEX_WORKERS", "server.workers"),
+    ("TECHEX_TRUST_PROXY_HEADERS", "server.trust_proxy_headers"),
+    ("DATABASE_URL", "database.url"),
+    ("TECHEX_DB_POOL_SIZE", "database.pool_size"),
+    ("TECHEX_DB_BUSY_TIMEOUT_MS", "database.busy_timeout_ms"),
+    (
+        "TECHEX_DB_CONNECT_TIMEOUT_MS",
+        "database.connect_timeout_ms",
+    ),
+    ("TECHEX_JWT_SECRET", "auth.jwt_secret"),
+    ("TECHEX_JWT_ISSUER", "auth.issuer"),
+    ("TECHEX_JWT_AUDIENCE", "auth.audience"),
+    ("TECHEX_ACCESS_TOKEN_TTL_SECS", "auth.access_token_ttl_secs"),
+    ("TECHEX_JWT_LEEWAY_SECS", "auth.leeway_secs"),
+    ("TECHEX_MAX_CONCURRENT_HASHES", "auth.max_concurrent_hashes"),
+    (
+        "TECHEX_LOGIN_PER_ADDRESS_PER_MINUTE",
+        "login_throttle.per_address_per_minute",
+    ),
+    (
+        "TECHEX_LOGIN_PER_ACCOUNT_FAILURES",
+        "login_throttle.per_account_failures",
+    ),
+    (
+        "TECHEX_LOGIN_PER_ACCOUNT_WINDOW_SECS",
+        "login_throttle.per_account_window_secs",
+    ),
+    ("TECHEX_LOG_FORMAT", "log.format"),
+    ("TECHEX_LOG", "log.level"),
+];
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub login_throttle: LoginThrottleSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub environment: Environment,
+    pub json_body_limit: usize,
+    pub workers: usize,
+    pub trust_proxy_headers: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub busy_timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_secret: String,
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl_secs: u64,
+    pub leeway_secs: u64,
+    pub max_concurrent_hashes: usize,
+}
+
+/// Never prints the secret.
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field(
+                "jwt_secret",
+                &if self.jwt_secret.is_empty() {
+                    "(generated)"
+                } else {
+                    "(set)"
+                },
+            )
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("access_token_ttl_secs", &self.access_token_ttl_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginThrottleSettings {
+    pub per_address_per_minute: u32,
+    pub per_account_failures: u32,
+    pub per_account_window_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Values given on the command line, applied last.
+#[derive(Clone, Debug, Default)]
+pub struct CliOverrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub bind: Option<String>,
+}
+
+impl Settings {
+    /// Loads the layered configuration from the process environment.
+    pub fn load(cli: &CliOverrides) -> anyhow::Result<Self> {
+        Self::load_from(cli, |name| std::env::var(name).ok())
+    }
+
+    /// Loads with an explicit environment, so tests need not touch the process's.
+    pub fn load_from(
+        cli: &CliOverrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let mut config: toml::Table = DEFAULTS.parse().context("embedded config/default.toml")?;
+        if let Some(path) = &cli.config_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config file {}", path.display()))?;
+            let file: toml::Table = text
+                .parse()
+                .with_context(|| format!("config file {} is not valid TOML", path.display()))?;
+            merge(&mut config, file);
+        }
+        for (variable, key) in ENV_OVERRIDES {
+            if let Some(value) = env(variable) {
+                set_key(&mut config, key, &value)
+                    .with_context(|| format!("environment variable {variable}"))?;
+            }
+        }
+        if let Some(dir) = &cli.data_dir {
+            set_key(&mut config, "server.data_dir", &dir.to_string_lossy())?;
+        }
+        if let Some(bind) = &cli.bind {
+            set_key(&mut config, "server.bind", bind)?;
+        }
+        let settings: Settings = toml::Value::Table(config)
+            .try_into()
+            .context("invalid configuration")?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        self.bind_addr()?;
+        self.database_url()?;
+        if self.server.json_body_limit < 1024 {
+            bail!("server.json_body_limit must be at least 1024 bytes");
+        }
+        if self.auth.access_token_ttl_secs < 60 || self.auth.access_token_ttl_secs > 86_400 {
+            bail!("auth.access_token_ttl_secs must be between 60 and 86400");
+        }
+        if self.auth.max_concurrent_hashes == 0 {
+            bail!("auth.max_concurrent_hashes must be at least 1");
+        }
+        if self.login_throttle.per_address_per_minute == 0
+            || self.login_throttle.per_account_failures == 0
+        {
+            bail!("login_throttle limits must be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn bind_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.server.bind.parse().with_context(|| {
+            format!(
+                "server.bind '{}' is not an address such as 127.0.0.1:8080",
+                self.server.bind
+            )
+        })
+    }
+
+    /// `database.url`, or the SQLite file in the data directory when it is empty.
+    pub fn database_url(&self) -> anyhow::Result<DatabaseUrl> {
+        if self.database.url.trim().is_empty() {
+            return Ok(DatabaseUrl::Sqlite(self.server.data_dir.join("techex.db")));
+        }
+        DatabaseUrl::parse(&self.database.url).map_err(|e| anyhow::anyhow!("database.url: {e}"))
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.server.data_dir
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.server.environment == Environment::Production
+    }
+}
+
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(base_table)), toml::Value::Table(overlay_table)) => {
+                merge(base_table, overlay_table);
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Sets `section.key` from text, typed like the default it replaces.
+fn set_key(config: &mut toml::Table, dotted: &str, raw: &str) -> anyhow::Result<()> {
+    let (section, key) = dotted.split_once('.').context("keys are section.key")?;
+    let table = config
+        .get_mut(section)
+        .and_then(toml::Value::as_table_mut)
+        .with_context(|| format!("no section [{section}]"))?;
+    let value = match table.get(key) {
+        Some(toml::Value::Integer(_)) => toml::Value::Integer(
+            raw.trim()
+                .parse()
+                .with_context(|| format!("{dotted} must be a whole number, got '{raw}'"))?,
+        ),
+        Some(toml::Value::Boolean(_)) => toml::Value::Boolean(
+            raw.trim()
+                .parse()
+                .with_context(|| format!("{dotted} must be true or false, got '{raw}'"))?,
+        ),
+        _ => toml::Value::String(raw.to_owned()),
+    };
+    table.insert(key.to_owned(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(env: &[(&str, &str)], cli: CliOverrides) -> anyhow::Result<Settings> {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load_from(&cli, |name| env.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_in_the_data_dir() {
+        let settings = load(&[], CliOverrides::default()).unwrap();
+        assert_eq!(settings.server.bind, "127.0.0.1:8080");
+        assert_eq!(
+            settings.database_url().unwrap(),
+            DatabaseUrl::Sqlite("./data/techex.db".into())
+        );
+        assert_eq!(settings.server.json_body_limit, 65536);
+        assert!(!settings.is_production());
+    }
+
+    #[test]
+    fn environment_overrides_defaults_and_flags_override_environment() {
+        let settings = load(
+            &[
+                ("TECHEX_BIND", "0.0.0.0:9000"),
+                ("TECHEX_DATA_DIR", "/env/dir"),
+                ("TECHEX_JSON_BODY_LIMIT", "2048"),
+                ("DATABASE_URL", "postgres://db/techex"),
+                ("TECHEX_ENV", "production"),
+            ],
+            CliOverrides {
+                data_dir: Some("/flag/dir".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(settings.server.bind, "0.0.0.0:9000");
+        assert_eq!(settings.data_dir(), Path::new("/flag/dir"));
+        assert_eq!(settings.server.json_body_limit, 2048);
+        assert_eq!(
+            settings.database_url().unwrap(),
+            DatabaseUrl::Postgres("postgres://db/techex".into())
+        );
+        assert!(settings.is_production());
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_their_name() {
+        let error = load(&[("TECHEX_DB_POOL_SIZE", "many")], CliOverrides::default()).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("TECHEX_DB_POOL_SIZE"),
+            "{error:#}"
+        );
+        assert!(load(&[("TECHEX_BIND", "localhost")], CliOverrides::default()).is_err());
+        assert!(load(&[("DATABASE_URL", "mysql://x/y")], CliOverrides::default()).is_err());
+        assert!(load(&[("TECHEX_ENV", "staging")], CliOverrides::default()).is_err());
+    }
+
+    #[test]
+    fn a_config_file_overrides_defaults_and_rejects_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("techex.toml");
+        std::fs::write(&path, "[server]\nworkers = 3\n").unwrap();
+        let cli = CliOverrides {
+            config_file: Some(path.clone()),
+            ..Default::default()
+        };
+        assert_eq!(load(&[], cli.clone()).unwrap().server.workers, 3);
+        std::fs::write(&path, "[server]\nwokers = 3\n").unwrap();
+        assert!(load(&[], cli).is_err());
+    }
+}

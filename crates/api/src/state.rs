@@ -1,0 +1,65 @@
+//! What every handler shares: the store, the auth services, metrics and settings.
+
+use actix_web::{HttpRequest, web};
+use techex_domain::NewAuditEntry;
+use techex_store::error::StoreResult;
+use techex_store::repo::audit;
+use techex_store::{DbConnection, Store};
+
+use crate::auth::passwords::Passwords;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::tokens::TokenService;
+use crate::metrics::Metrics;
+use crate::problem::ApiError;
+use crate::settings::Settings;
+
+pub struct AppState {
+    pub store: Store,
+    pub tokens: TokenService,
+    pub passwords: Passwords,
+    pub throttle: LoginThrottle,
+    pub metrics: Metrics,
+    pub settings: Settings,
+}
+
+impl AppState {
+    /// Runs a unit of database work on a blocking thread with a pooled connection,
+    /// never on the actix worker.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
+    {
+        let store = self.store.clone();
+        Ok(web::block(move || store.run(work)).await??)
+    }
+
+    /// Appends to the audit log. A failure to audit is logged, not returned: it must
+    /// not turn a refused request into a 500 or a completed one into an error.
+    pub async fn audit(&self, entry: NewAuditEntry) {
+        let action = entry.action;
+        if let Err(error) = self.db(move |conn| audit::append(conn, &entry)).await {
+            tracing::error!(%action, %error, "could not write the audit log");
+        }
+    }
+
+    /// The client's address: the peer, or the first X-Forwarded-For hop when the
+    /// server is configured to sit behind a trusted proxy.
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<String> {
+        if self.settings.server.trust_proxy_headers {
+            if let Some(forwarded) = req.connection_info().realip_remote_addr() {
+                return Some(strip_port(forwarded).to_owned());
+            }
+        }
+        req.peer_addr().map(|addr| addr.ip().to_string())
+    }
+}
+
+fn strip_port(address: &str) -> &str {
+    match address.parse::<std::net::SocketAddr>() {
+        Ok(_) => address
+            .rsplit_once(':')
+            .map_or(address, |(host, _)| host.trim_matches(['[', ']'])),
+        Err(_) => address,
+    }
+}
