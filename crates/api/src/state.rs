@@ -46,10 +46,10 @@ impl AppState {
     /// The client's address: the peer, or the first X-Forwarded-For hop when the
     /// server is configured to sit behind a trusted proxy.
     pub fn client_ip(&self, req: &HttpRequest) -> Option<String> {
-        if self.settings.server.trust_proxy_headers {
-            if let Some(forwarded) = req.connection_info().realip_remote_addr() {
-                return Some(strip_port(forwarded).to_owned());
-            }
+        if self.settings.server.trust_proxy_headers
+            && let Some(forwarded) = req.connection_info().realip_remote_addr()
+        {
+            return Some(strip_port(forwarded).to_owned());
         }
         req.peer_addr().map(|addr| addr.ip().to_string())
     }

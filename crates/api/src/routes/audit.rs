@@ -54,10 +54,10 @@ pub async fn list(
         .map(str::parse::<AuditAction>)
         .transpose()
         .map_err(|e| ApiError::validation("action", e))?;
-    if let (Some(from), Some(to)) = (query.from, query.to) {
-        if from >= to {
-            return Err(ApiError::validation("to", "must be after from"));
-        }
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from >= to
+    {
+        return Err(ApiError::validation("to", "must be after from"));
     }
     let filter = AuditFilter {
         actor: query.actor.map(UserId::from_uuid),

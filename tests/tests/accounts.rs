@@ -1,0 +1,583 @@
+//! Accounts, authentication and authorisation, end to end: the real binary over
+//! HTTP, on SQLite and on PostgreSQL.
+
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a failed step is a failed test")]
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use techex_e2e::{JWT_SECRET, PASSWORD, Server, TestDatabase};
+
+fn register_login_and_me(db: &TestDatabase) {
+    let server = Server::start(db);
+    let account = server.register(
+        "Lan.Nguyen@VAST.vn",
+        "Viện Công nghệ Môi trường",
+        "research_institute",
+    );
+    assert_eq!(
+        account["user"]["email"], "lan.nguyen@vast.vn",
+        "e-mails are stored lower-cased"
+    );
+    assert_eq!(account["user"]["role"], "member");
+    assert_eq!(account["organisation"]["verified"], false);
+    assert_eq!(account["organisation"]["name"], "Viện Công nghệ Môi trường");
+    assert!(
+        account["user"].get("password_hash").is_none(),
+        "the hash never leaves the server"
+    );
+
+    let login = server
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": "LAN.NGUYEN@vast.vn", "password": PASSWORD}));
+    assert_eq!(login.status, 200, "{}", login.text);
+    assert_eq!(login.body["token_type"], "Bearer");
+    assert_eq!(login.body["expires_in"], 900);
+    let token = login.body["access_token"].as_str().unwrap();
+
+    let me = server.get("/api/v1/me").bearer(token).send();
+    assert_eq!(me.status, 200, "{}", me.text);
+    assert_eq!(me.body["user"]["id"], account["user"]["id"]);
+    assert_eq!(me.body["organisation"]["id"], account["organisation"]["id"]);
+    assert_eq!(me.body["organisation"]["province"], "Hà Nội");
+}
+
+fn validation_errors_name_every_field_and_store_nothing(db: &TestDatabase) {
+    let server = Server::start(db);
+    let reply = server.post("/api/v1/auth/register").json(&json!({
+        "organisation": {"name": "X", "kind": "ministry", "country": "Vietnam", "website": "not a url"},
+        "user": {"email": "lan-at-vast.vn", "password": "short"}
+    }));
+    reply.assert_problem(400, "validation");
+    let mut fields = reply.error_fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "organisation.country",
+            "organisation.kind",
+            "organisation.name",
+            "organisation.website",
+            "user.email",
+            "user.full_name",
+            "user.password"
+        ]
+    );
+
+    // A wrongly typed field is named too, with its path.
+    let typed = server.post("/api/v1/auth/register").json(&json!({
+        "organisation": {"name": 42, "kind": "university"},
+        "user": {"email": "a@b.vn", "password": PASSWORD, "full_name": "A"}
+    }));
+    typed.assert_problem(400, "validation");
+    assert_eq!(typed.error_fields(), ["organisation.name"]);
+
+    // Nothing was stored: the e-mail of the refused registration is still free.
+    server.register("a@b.vn", "Trường Đại học Bách khoa", "university");
+}
+
+fn duplicate_email_is_a_conflict(db: &TestDatabase) {
+    let server = Server::start(db);
+    server.register("an@hust.edu.vn", "Đại học Bách khoa Hà Nội", "university");
+    let again = server.post("/api/v1/auth/register").json(&json!({
+        "organisation": {"name": "Công ty Khác", "kind": "enterprise"},
+        "user": {"email": "AN@hust.edu.vn", "password": PASSWORD, "full_name": "An"}
+    }));
+    let problem = again.assert_problem(409, "conflict");
+    assert!(problem["detail"].as_str().unwrap().contains("e-mail"));
+}
+
+fn wrong_password_and_unknown_email_get_the_same_answer(db: &TestDatabase) {
+    let server = Server::start(db);
+    server.register("binh@vinachem.vn", "Tập đoàn Hóa chất", "enterprise");
+    let wrong = server
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": "binh@vinachem.vn", "password": "not the password"}));
+    let unknown = server
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": "nobody@vinachem.vn", "password": "not the password"}));
+    wrong.assert_problem(401, "invalid-credentials");
+    unknown.assert_problem(401, "invalid-credentials");
+    let strip = |body: &Value| {
+        let mut body = body.clone();
+        body.as_object_mut().unwrap().remove("request_id");
+        body
+    };
+    assert_eq!(strip(&wrong.body), strip(&unknown.body));
+    assert_eq!(
+        wrong.header("www-authenticate"),
+        unknown.header("www-authenticate")
+    );
+}
+
+fn claims(sub: &str, iat: i64, exp: i64) -> Value {
+    json!({"sub": sub, "iss": "techex", "aud": "techex-api", "iat": iat, "exp": exp, "jti": "t"})
+}
+
+fn sign(claims: &Value, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn tampered_expired_and_unsigned_tokens_are_refused(db: &TestDatabase) {
+    let server = Server::start(db);
+    let account = server.register("chi@iop.vast.vn", "Viện Vật lý", "research_institute");
+    let user_id = account["user"]["id"].as_str().unwrap();
+    let now = chrono::Utc::now().timestamp();
+
+    // Sanity: a token forged with the real secret and valid claims is accepted, so
+    // the refusals below are about what was changed.
+    let valid = sign(&claims(user_id, now, now + 600), JWT_SECRET);
+    assert_eq!(server.get("/api/v1/me").bearer(&valid).send().status, 200);
+
+    let good = server.login("chi@iop.vast.vn");
+    let (head, rest) = good.split_once('.').unwrap();
+    let (_, signature) = rest.split_once('.').unwrap();
+    let escalated = URL_SAFE_NO_PAD
+        .encode(claims(&uuid::Uuid::now_v7().to_string(), now, now + 600).to_string());
+    let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims(user_id, now, now + 600).to_string());
+    let mut wrong_audience = claims(user_id, now, now + 600);
+    wrong_audience["aud"] = json!("another-service");
+
+    let refused = [
+        (
+            "tampered payload",
+            format!("{head}.{escalated}.{signature}"),
+        ),
+        (
+            "expired",
+            sign(&claims(user_id, now - 3600, now - 1800), JWT_SECRET),
+        ),
+        ("alg none", format!("{none_header}.{payload}.")),
+        (
+            "other secret",
+            sign(
+                &claims(user_id, now, now + 600),
+                "another-secret-0123456789abcdef-0123",
+            ),
+        ),
+        ("wrong audience", sign(&wrong_audience, JWT_SECRET)),
+        (
+            "issued in the future",
+            sign(&claims(user_id, now + 3600, now + 7200), JWT_SECRET),
+        ),
+        ("garbage", "not.a.token".to_owned()),
+    ];
+    for (what, token) in refused {
+        let reply = server.get("/api/v1/me").bearer(&token).send();
+        assert_eq!(
+            reply.status, 401,
+            "{what} token was not refused: {}",
+            reply.text
+        );
+        reply.assert_problem(401, "unauthenticated");
+        assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+    }
+    server
+        .get("/api/v1/me")
+        .send()
+        .assert_problem(401, "unauthenticated");
+}
+
+fn members_are_refused_operator_routes_and_refusals_are_audited(db: &TestDatabase) {
+    let server = Server::start(db);
+    let account = server.register("dung@thaco.vn", "Công ty Cơ khí", "enterprise");
+    let member = server.login("dung@thaco.vn");
+    let organisation = account["organisation"]["id"].as_str().unwrap();
+    let user = account["user"]["id"].as_str().unwrap();
+
+    let attempts = [
+        server.get("/api/v1/organisations").bearer(&member).send(),
+        server.get("/api/v1/users").bearer(&member).send(),
+        server.get("/api/v1/audit").bearer(&member).send(),
+        server
+            .post(&format!("/api/v1/organisations/{organisation}/verify"))
+            .bearer(&member)
+            .send(),
+        server
+            .post(&format!("/api/v1/users/{user}/role"))
+            .bearer(&member)
+            .json(&json!({"role": "operator", "reason": "I want it"})),
+    ];
+    for reply in &attempts {
+        reply.assert_problem(403, "forbidden");
+    }
+    // A member cannot read another organisation either.
+    let other = server.register("em@vnu.edu.vn", "Đại học Quốc gia", "university");
+    let other_id = other["organisation"]["id"].as_str().unwrap();
+    server
+        .get(&format!("/api/v1/organisations/{other_id}"))
+        .bearer(&member)
+        .send()
+        .assert_problem(404, "not-found");
+    let own = server
+        .get(&format!("/api/v1/organisations/{organisation}"))
+        .bearer(&member)
+        .send();
+    assert_eq!(own.status, 200);
+
+    server.create_operator("op@techmart.vn");
+    let operator = server.login("op@techmart.vn");
+    let denied = server
+        .get(&format!("/api/v1/audit?action=access_denied&actor={user}"))
+        .bearer(&operator)
+        .send();
+    assert_eq!(denied.status, 200, "{}", denied.text);
+    assert_eq!(
+        denied.body["total"], 6,
+        "every refusal is in the audit log: {}",
+        denied.text
+    );
+    let role_refusal = denied.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["object_id"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("/role"))
+        })
+        .expect("the role change attempt is audited");
+    assert_eq!(role_refusal["actor"], user);
+}
+
+fn operators_verify_organisations_and_manage_users(db: &TestDatabase) {
+    let server = Server::start(db);
+    server.create_operator("op@techmart.vn");
+    let operator = server.login("op@techmart.vn");
+    let account = server.register("giang@sabeco.vn", "Tổng công ty Bia", "enterprise");
+    let organisation = account["organisation"]["id"].as_str().unwrap();
+    let user = account["user"]["id"].as_str().unwrap();
+    let member = server.login("giang@sabeco.vn");
+
+    let unverified = server
+        .get("/api/v1/organisations?verified=false&kind=enterprise")
+        .bearer(&operator)
+        .send();
+    assert_eq!(unverified.status, 200, "{}", unverified.text);
+    assert_eq!(unverified.body["total"], 1);
+    assert_eq!(unverified.body["items"][0]["id"], organisation);
+
+    let verified = server
+        .post(&format!("/api/v1/organisations/{organisation}/verify"))
+        .bearer(&operator)
+        .json(&json!({"note": "business registration 0301234567 checked"}));
+    assert_eq!(verified.status, 200, "{}", verified.text);
+    assert_eq!(verified.body["verified"], true);
+    let me = server.get("/api/v1/me").bearer(&member).send();
+    assert_eq!(
+        me.body["organisation"]["verified"], true,
+        "the member sees the verification"
+    );
+    let audit = server
+        .get(&format!(
+            "/api/v1/audit?action=organisation_verified&object_id={organisation}"
+        ))
+        .bearer(&operator)
+        .send();
+    assert_eq!(audit.body["total"], 1);
+    assert_eq!(
+        audit.body["items"][0]["detail"],
+        "business registration 0301234567 checked"
+    );
+
+    // Disabling cuts off the account's existing token and its logins at once.
+    let no_reason = server
+        .post(&format!("/api/v1/users/{user}/disable"))
+        .bearer(&operator)
+        .json(&json!({"reason": " "}));
+    no_reason.assert_problem(400, "validation");
+    assert_eq!(no_reason.error_fields(), ["reason"]);
+    let disabled = server
+        .post(&format!("/api/v1/users/{user}/disable"))
+        .bearer(&operator)
+        .json(&json!({"reason": "left the company"}));
+    assert_eq!(disabled.status, 200, "{}", disabled.text);
+    assert_eq!(disabled.body["disabled"], true);
+    server
+        .get("/api/v1/me")
+        .bearer(&member)
+        .send()
+        .assert_problem(401, "unauthenticated");
+    server
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": "giang@sabeco.vn", "password": PASSWORD}))
+        .assert_problem(401, "invalid-credentials");
+    let enabled = server
+        .post(&format!("/api/v1/users/{user}/enable"))
+        .bearer(&operator)
+        .json(&json!({"reason": "rejoined"}));
+    assert_eq!(enabled.body["disabled"], false);
+
+    // Granting the operator role opens the operator routes to that user.
+    let granted = server
+        .post(&format!("/api/v1/users/{user}/role"))
+        .bearer(&operator)
+        .json(&json!({"role": "operator", "reason": "new exchange staff"}));
+    assert_eq!(granted.body["role"], "operator", "{}", granted.text);
+    let promoted = server.login("giang@sabeco.vn");
+    assert_eq!(
+        server.get("/api/v1/users").bearer(&promoted).send().status,
+        200
+    );
+    // An operator cannot make anyone an admin, nor change their own account.
+    server
+        .post(&format!("/api/v1/users/{user}/role"))
+        .bearer(&operator)
+        .json(&json!({"role": "admin", "reason": "x"}))
+        .assert_problem(403, "forbidden");
+    let me_operator = server.get("/api/v1/me").bearer(&operator).send();
+    let operator_id = me_operator.body["user"]["id"].as_str().unwrap();
+    server
+        .post(&format!("/api/v1/users/{operator_id}/disable"))
+        .bearer(&operator)
+        .json(&json!({"reason": "oops"}))
+        .assert_problem(403, "forbidden");
+
+    let unknown = uuid::Uuid::now_v7();
+    server
+        .post(&format!("/api/v1/organisations/{unknown}/verify"))
+        .bearer(&operator)
+        .send()
+        .assert_problem(404, "not-found");
+    let bad_id = server
+        .post("/api/v1/organisations/42/verify")
+        .bearer(&operator)
+        .send();
+    bad_id.assert_problem(400, "validation");
+    assert_eq!(bad_id.error_fields(), ["id"]);
+}
+
+fn repeated_failed_logins_are_throttled(db: &TestDatabase) {
+    let server = Server::start(db);
+    server.register("hoa@viettel.vn", "Viettel", "enterprise");
+    for attempt in 1..=5 {
+        let reply = server
+            .post("/api/v1/auth/login")
+            .json(&json!({"email": "hoa@viettel.vn", "password": "guess number x"}));
+        assert_eq!(reply.status, 401, "attempt {attempt}");
+    }
+    // Now even the right password waits: the account is throttled.
+    let throttled = server
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": "HOA@viettel.vn", "password": PASSWORD}));
+    throttled.assert_problem(429, "too-many-requests");
+    let retry_after: u64 = throttled
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=900).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    // Other accounts are not affected by this account's failures.
+    server.register("khanh@fpt.vn", "FPT", "enterprise");
+    server.login("khanh@fpt.vn");
+
+    server.create_operator("op@techmart.vn");
+    let operator = server.login("op@techmart.vn");
+    let failed = server
+        .get("/api/v1/audit?action=login_failed")
+        .bearer(&operator)
+        .send();
+    assert_eq!(failed.body["total"], 5, "every failed attempt is audited");
+    let throttled = server
+        .get("/api/v1/audit?action=login_throttled")
+        .bearer(&operator)
+        .send();
+    assert_eq!(throttled.body["total"], 1);
+}
+
+fn logins_are_throttled_per_client_address(db: &TestDatabase) {
+    let server = Server::start_with(db, &[("TECHEX_LOGIN_PER_ADDRESS_PER_MINUTE", "3")]);
+    for i in 0..3 {
+        let reply = server
+            .post("/api/v1/auth/login")
+            .json(&json!({"email": format!("u{i}@x.vn"), "password": "whatever123"}));
+        assert_eq!(reply.status, 401);
+    }
+    let reply = server
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": "u9@x.vn", "password": "whatever123"}));
+    reply.assert_problem(429, "too-many-requests");
+    assert!(reply.header("retry-after").is_some());
+}
+
+fn malformed_oversized_and_misrouted_requests_get_problems(db: &TestDatabase) {
+    let server = Server::start_with(db, &[("TECHEX_JSON_BODY_LIMIT", "2048")]);
+    let malformed = server
+        .post("/api/v1/auth/login")
+        .raw("application/json", "{\"email\": ");
+    malformed.assert_problem(400, "bad-request");
+    assert!(
+        malformed.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("malformed JSON")
+    );
+
+    let big = json!({"email": "a".repeat(4000), "password": "x"}).to_string();
+    let oversized = server
+        .post("/api/v1/auth/login")
+        .raw("application/json", big);
+    oversized.assert_problem(413, "payload-too-large");
+    assert!(oversized.body["detail"].as_str().unwrap().contains("2048"));
+
+    server
+        .post("/api/v1/auth/login")
+        .raw("text/plain", "hello")
+        .assert_problem(415, "unsupported-media-type");
+    let unknown = server.get("/api/v1/no-such-thing").send();
+    unknown.assert_problem(404, "not-found");
+    assert_eq!(unknown.body["instance"], "/api/v1/no-such-thing");
+    server
+        .request(reqwest::Method::DELETE, "/api/v1/auth/login")
+        .send()
+        .assert_problem(405, "method-not-allowed");
+    // The request's shape is checked as it is read, before the caller's rights.
+    let bad_query = server
+        .get("/api/v1/organisations?page=zero")
+        .bearer("x")
+        .send();
+    bad_query.assert_problem(400, "validation");
+    assert_eq!(bad_query.error_fields(), ["page"]);
+
+    // The server is still healthy and nothing was stored by any of it.
+    assert_eq!(server.get("/healthz").send().status, 200);
+}
+
+fn health_readiness_metrics_and_api_document(db: &TestDatabase) {
+    let server = Server::start(db);
+    let health = server.get("/healthz").send();
+    assert_eq!(
+        (health.status, health.body["status"].as_str()),
+        (200, Some("ok"))
+    );
+    let ready = server.get("/readyz").send();
+    assert_eq!(ready.status, 200);
+    let backend = match db.url() {
+        techex_store::DatabaseUrl::Postgres(_) => "postgres",
+        techex_store::DatabaseUrl::Sqlite(_) => "sqlite",
+    };
+    assert_eq!(ready.body["database"], backend);
+
+    let reply = server
+        .get("/healthz")
+        .header("x-request-id", "trace-me-123")
+        .send();
+    assert_eq!(
+        reply.header("x-request-id"),
+        Some("trace-me-123"),
+        "a caller's request id is kept"
+    );
+    let generated = server.get("/healthz").send();
+    assert!(
+        generated
+            .header("x-request-id")
+            .is_some_and(|id| id.len() >= 16)
+    );
+
+    server
+        .post("/api/v1/auth/login")
+        .json(&json!({"email": "a@b.vn", "password": "whatever123"}));
+    let metrics = server.get("/metrics").send();
+    assert!(metrics.content_type().starts_with("text/plain"));
+    assert!(
+        metrics.text.contains(
+            r#"techex_http_requests_total{method="GET",route="/healthz",status="200"} 3"#
+        ),
+        "{}",
+        metrics.text
+    );
+    assert!(
+        metrics
+            .text
+            .contains(r#"techex_login_attempts_total{outcome="failed"} 1"#)
+    );
+
+    let document = server.get("/api/openapi.json").send();
+    assert_eq!(document.status, 200);
+    assert!(document.body["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = document.body["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/organisations", "get"),
+        ("/api/v1/organisations/{id}", "get"),
+        ("/api/v1/organisations/{id}/verify", "post"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users/{id}/disable", "post"),
+        ("/api/v1/users/{id}/enable", "post"),
+        ("/api/v1/users/{id}/role", "post"),
+        ("/api/v1/audit", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is missing from the OpenAPI document"
+        );
+    }
+
+    // The interactive viewer is served by the binary itself: no CDN.
+    let viewer = server.get("/api/docs/").send();
+    assert_eq!(viewer.status, 200);
+    assert!(viewer.content_type().starts_with("text/html"));
+    assert!(
+        !viewer.text.contains("https://"),
+        "the viewer page loads nothing from the internet"
+    );
+    assert_eq!(
+        server.get("/api/docs/swagger-ui-bundle.js").send().status,
+        200
+    );
+}
+
+fn production_without_a_secret_refuses_to_start(db: &TestDatabase) {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut command = techex_e2e::techex(db, data_dir.path());
+    command
+        .env_remove("TECHEX_JWT_SECRET")
+        .env("TECHEX_ENV", "production")
+        .env("TECHEX_BIND", "127.0.0.1:0");
+    let output = techex_e2e::run_to_end(command, std::time::Duration::from_secs(30));
+    assert!(!output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stdout.contains("listening"), "it must not serve: {stdout}");
+    assert!(
+        stderr.contains("TECHEX_JWT_SECRET"),
+        "the message says what to set: {stderr}"
+    );
+    assert!(
+        !data_dir.path().join("jwt-secret").exists(),
+        "no secret is generated in production"
+    );
+
+    // With a configured secret, production starts.
+    let server = Server::start_with(db, &[("TECHEX_ENV", "production")]);
+    assert_eq!(server.get("/healthz").send().status, 200);
+}
+
+techex_store::on_both_backends!(
+    register_login_and_me,
+    validation_errors_name_every_field_and_store_nothing,
+    duplicate_email_is_a_conflict,
+    wrong_password_and_unknown_email_get_the_same_answer,
+    tampered_expired_and_unsigned_tokens_are_refused,
+    members_are_refused_operator_routes_and_refusals_are_audited,
+    operators_verify_organisations_and_manage_users,
+    repeated_failed_logins_are_throttled,
+    logins_are_throttled_per_client_address,
+    malformed_oversized_and_misrouted_requests_get_problems,
+    health_readiness_metrics_and_api_document,
+    production_without_a_secret_refuses_to_start,
+);
