@@ -1,7 +1,11 @@
 //! Accounts, authentication and authorisation, end to end: the real binary over
 //! HTTP, on SQLite and on PostgreSQL.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a failed step is a failed test")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed step is a failed test"
+)]
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,7 +1,11 @@
 //! The repository behaviour, run on SQLite and on PostgreSQL, each test on a fresh
 //! database.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a failed step is a failed test")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed step is a failed test"
+)]
 
 use diesel::RunQueryDsl;
 use techex_domain::{
