@@ -113,6 +113,39 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
+/// Deserialises a JSON value, naming the offending field as [`parse_json`] does.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        ApiError::Validation(ValidationErrors::single(
+            data_error_field(&path, &message),
+            message,
+        ))
+    })
+}
+
+/// Applies an RFC 7396 JSON merge patch: members of `patch` replace those of
+/// `target`, nested objects merge, and `null` removes a member.
+pub fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
+    let serde_json::Value::Object(patch) = patch else {
+        *target = patch;
+        return;
+    };
+    if !target.is_object() {
+        *target = serde_json::Value::Object(serde_json::Map::new());
+    }
+    if let serde_json::Value::Object(target) = target {
+        for (key, value) in patch {
+            if value.is_null() {
+                target.remove(&key);
+            } else {
+                merge_patch(target.entry(key).or_insert(serde_json::Value::Null), value);
+            }
+        }
+    }
+}
+
 /// A query string, typed; unknown or ill-typed parameters are named in the error.
 pub struct Query<T>(pub T);
 
@@ -234,6 +267,20 @@ mod tests {
             ["user.x"]
         );
         assert_eq!(fields(parse_json::<Outer>(b"42").unwrap_err()), ["body"]);
+    }
+
+    #[test]
+    fn merge_patch_replaces_merges_and_removes() {
+        let mut target =
+            serde_json::json!({"title": "a", "price": {"min": 1, "max": 2}, "province": "hue"});
+        merge_patch(
+            &mut target,
+            serde_json::json!({"title": "b", "price": {"max": 3}, "province": null}),
+        );
+        assert_eq!(
+            target,
+            serde_json::json!({"title": "b", "price": {"min": 1, "max": 3}})
+        );
     }
 
     #[derive(Debug, Deserialize)]

@@ -6,7 +6,9 @@
 
 pub mod auth;
 pub mod cli;
+pub mod expiry;
 pub mod extract;
+pub mod listing_views;
 pub mod logging;
 pub mod metrics;
 pub mod middleware;
@@ -17,3 +19,4 @@ pub mod server;
 pub mod settings;
 pub mod state;
 pub mod views;
+pub mod workflow;

@@ -241,9 +241,17 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound => Self::NotFound("not found".into()),
             StoreError::Conflict(what) => Self::Conflict(format!("already exists ({what})")),
+            StoreError::Stale { current } => crate::workflow::stale(current),
             StoreError::Pool(e) => Self::Unavailable(format!("the database is unavailable: {e}")),
             other => Self::Internal(anyhow::Error::new(other)),
         }
+    }
+}
+
+/// Lets `ApiError` be the error of a store transaction.
+impl From<techex_store::DieselError> for ApiError {
+    fn from(error: techex_store::DieselError) -> Self {
+        Self::from(StoreError::from(error))
     }
 }
 

@@ -91,6 +91,10 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         web::block(move || store.run(users::count_operators)).await??
     };
     let state = web::Data::new(state);
+    crate::expiry::spawn(
+        state.clone(),
+        std::time::Duration::from_secs(state.settings.listings.expiry_sweep_secs.max(1)),
+    );
     let mut server = HttpServer::new({
         let state = state.clone();
         move || create_app(state.clone())

@@ -45,6 +45,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
         "TECHEX_LOGIN_PER_ACCOUNT_WINDOW_SECS",
         "login_throttle.per_account_window_secs",
     ),
+    ("TECHEX_EXPIRY_SWEEP_SECS", "listings.expiry_sweep_secs"),
     ("TECHEX_LOG_FORMAT", "log.format"),
     ("TECHEX_LOG", "log.level"),
 ];
@@ -56,7 +57,14 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub login_throttle: LoginThrottleSettings,
+    pub listings: ListingSettings,
     pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListingSettings {
+    pub expiry_sweep_secs: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]

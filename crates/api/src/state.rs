@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, web};
 use techex_domain::NewAuditEntry;
-use techex_store::error::StoreResult;
 use techex_store::repo::audit;
 use techex_store::{DbConnection, Store};
 
@@ -25,13 +24,18 @@ pub struct AppState {
 impl AppState {
     /// Runs a unit of database work on a blocking thread with a pooled connection,
     /// never on the actix worker.
-    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
+    pub async fn db<T, E, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> StoreResult<T> + Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
     {
         let store = self.store.clone();
-        Ok(web::block(move || store.run(work)).await??)
+        web::block(move || match store.conn() {
+            Ok(mut conn) => work(&mut conn).map_err(Into::into),
+            Err(error) => Err(ApiError::from(error)),
+        })
+        .await?
     }
 
     /// Appends to the audit log. A failure to audit is logged, not returned: it must

@@ -20,10 +20,21 @@ pub enum AuditAction {
     UserDisabled,
     UserEnabled,
     RoleChanged,
+    ListingCreated,
+    ListingEdited,
+    ListingSubmitted,
+    ListingWithdrawn,
+    ListingApproved,
+    ListingRejected,
+    ListingArchived,
+    ListingRenewed,
+    ListingExpired,
+    ListingDeleted,
+    ListingsImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 10] = [
+    pub const ALL: [AuditAction; 21] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -34,6 +45,17 @@ impl AuditAction {
         Self::UserDisabled,
         Self::UserEnabled,
         Self::RoleChanged,
+        Self::ListingCreated,
+        Self::ListingEdited,
+        Self::ListingSubmitted,
+        Self::ListingWithdrawn,
+        Self::ListingApproved,
+        Self::ListingRejected,
+        Self::ListingArchived,
+        Self::ListingRenewed,
+        Self::ListingExpired,
+        Self::ListingDeleted,
+        Self::ListingsImported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +70,17 @@ impl AuditAction {
             Self::UserDisabled => "user_disabled",
             Self::UserEnabled => "user_enabled",
             Self::RoleChanged => "role_changed",
+            Self::ListingCreated => "listing_created",
+            Self::ListingEdited => "listing_edited",
+            Self::ListingSubmitted => "listing_submitted",
+            Self::ListingWithdrawn => "listing_withdrawn",
+            Self::ListingApproved => "listing_approved",
+            Self::ListingRejected => "listing_rejected",
+            Self::ListingArchived => "listing_archived",
+            Self::ListingRenewed => "listing_renewed",
+            Self::ListingExpired => "listing_expired",
+            Self::ListingDeleted => "listing_deleted",
+            Self::ListingsImported => "listings_imported",
         }
     }
 }
@@ -66,6 +99,24 @@ impl FromStr for AuditAction {
             .into_iter()
             .find(|a| a.as_str() == s)
             .ok_or_else(|| format!("unknown audit action '{s}'"))
+    }
+}
+
+impl From<crate::listing::Action> for AuditAction {
+    fn from(action: crate::listing::Action) -> Self {
+        use crate::listing::Action;
+        match action {
+            Action::Create => Self::ListingCreated,
+            Action::Edit => Self::ListingEdited,
+            Action::Submit => Self::ListingSubmitted,
+            Action::Withdraw => Self::ListingWithdrawn,
+            Action::Approve => Self::ListingApproved,
+            Action::Reject => Self::ListingRejected,
+            Action::Archive => Self::ListingArchived,
+            Action::Renew => Self::ListingRenewed,
+            Action::Expire => Self::ListingExpired,
+            Action::Delete => Self::ListingDeleted,
+        }
     }
 }
 

@@ -60,6 +60,10 @@ id_type!(
     /// Identifies a user account.
     UserId
 );
+id_type!(
+    /// Identifies a listing (a technology offer or need).
+    ListingId
+);
 
 #[cfg(test)]
 mod tests {

@@ -6,17 +6,21 @@
 
 pub mod access;
 pub mod audit;
+pub mod currency;
 pub mod email;
 pub mod ids;
+pub mod listing;
 pub mod organisation;
 pub mod password;
+pub mod taxonomy;
+pub mod text;
 pub mod user;
 pub mod validation;
 
 pub use access::{AccessDenied, Actor};
 pub use audit::{AuditAction, AuditEntry, NewAuditEntry};
 pub use email::Email;
-pub use ids::{OrganisationId, UserId};
+pub use ids::{ListingId, OrganisationId, UserId};
 pub use organisation::{NewOrganisation, Organisation, OrganisationInput, OrganisationKind};
 pub use password::Password;
 pub use user::{FullName, NewUser, Role, User};

@@ -53,6 +53,11 @@ impl ValidationErrors {
         }
     }
 
+    /// Adds all of `other`'s errors as they are.
+    pub fn extend(&mut self, other: ValidationErrors) {
+        self.0.extend(other.0);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -9,6 +9,9 @@ pub enum StoreError {
     /// A unique constraint refused the write; names the constraint (e.g. `users_email`).
     #[error("conflict on {0}")]
     Conflict(String),
+    /// Optimistic concurrency: the row changed since the caller read it.
+    #[error("stale version: the row is now at version {current}")]
+    Stale { current: i64 },
     #[error("invalid database URL: {0}")]
     InvalidUrl(String),
     #[error("database connection pool: {0}")]

@@ -17,6 +17,7 @@ pub mod testing;
 mod time;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection};
+pub use diesel::result::Error as DieselError;
 pub use error::StoreError;
 pub use paging::{Page, PageRequest};
 pub use store::{Store, StoreOptions};

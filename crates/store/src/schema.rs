@@ -44,4 +44,64 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> organisations (organisation_id));
-diesel::allow_tables_to_appear_in_same_query!(organisations, users, audit_log);
+
+diesel::table! {
+    listings (id) {
+        id -> Text,
+        kind -> Text,
+        status -> Text,
+        owner_organisation_id -> Text,
+        created_by -> Text,
+        content -> Text,
+        title -> Text,
+        language -> Text,
+        province -> Nullable<Text>,
+        trl -> Nullable<Integer>,
+        valid_until -> Date,
+        external_ref -> Nullable<Text>,
+        revision_content -> Nullable<Text>,
+        revision_status -> Nullable<Text>,
+        revision_submitted_at -> Nullable<Timestamp>,
+        rejection_code -> Nullable<Text>,
+        rejection_message -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        queued_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    listing_sectors (listing_id, code) {
+        listing_id -> Text,
+        code -> Text,
+    }
+}
+
+diesel::table! {
+    listing_history (id) {
+        id -> Text,
+        listing_id -> Text,
+        occurred_at -> Timestamp,
+        actor_user_id -> Nullable<Text>,
+        action -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        reason_code -> Nullable<Text>,
+        message -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(listings -> organisations (owner_organisation_id));
+diesel::joinable!(listing_sectors -> listings (listing_id));
+diesel::joinable!(listing_history -> listings (listing_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    audit_log,
+    listings,
+    listing_sectors,
+    listing_history,
+);

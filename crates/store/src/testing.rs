@@ -97,6 +97,26 @@ impl Drop for TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Moves a listing's valid-until date into the past, as if time had passed: the
+    /// API refuses such dates, so expiry tests set them here.
+    pub fn backdate_listing(&self, listing_id: &str, valid_until: chrono::NaiveDate) {
+        #[expect(clippy::expect_used, reason = "test set-up")]
+        let store = crate::Store::open(&self.url, &crate::StoreOptions::default())
+            .expect("open the test database");
+        #[expect(clippy::expect_used, reason = "test set-up")]
+        let id = listing_id.parse().expect("a listing id");
+        #[expect(clippy::expect_used, reason = "test set-up")]
+        store
+            .run(|conn| {
+                let mut listing = crate::repo::listings::get(conn, id)?;
+                listing.content.valid_until = valid_until;
+                crate::repo::listings::save(conn, &listing, listing.version)
+            })
+            .expect("backdate the listing");
+    }
+}
+
 /// Replaces the database name in a PostgreSQL URL, keeping any query string.
 fn with_database(server_url: &str, name: &str) -> String {
     let (base, query) = match server_url.split_once('?') {

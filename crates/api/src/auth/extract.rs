@@ -30,6 +30,34 @@ impl AuthUser {
 /// An authenticated operator (or admin).
 pub struct OperatorUser(pub AuthUser);
 
+/// The caller, when a token is sent: anonymous callers are welcome on public
+/// routes, but a token that is sent must be valid.
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+impl MaybeAuthUser {
+    pub fn actor(&self) -> Option<Actor> {
+        self.0.as_ref().map(AuthUser::actor)
+    }
+}
+
+impl FromRequest for MaybeAuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if req.headers().contains_key(header::AUTHORIZATION) {
+                authenticate(&req)
+                    .await
+                    .map(|user| MaybeAuthUser(Some(user)))
+            } else {
+                Ok(MaybeAuthUser(None))
+            }
+        })
+    }
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;

@@ -7,4 +7,4 @@ pub mod secret;
 pub mod throttle;
 pub mod tokens;
 
-pub use extract::{AuthUser, OperatorUser};
+pub use extract::{AuthUser, MaybeAuthUser, OperatorUser};

@@ -110,7 +110,7 @@ pub async fn register(
                         .detail(format!("{} registered {}", user.email, organisation.name))
                         .client_ip(client_ip),
                 )?;
-                Ok(account)
+                Ok::<_, ApiError>(account)
             })
         })
         .await;

@@ -4,8 +4,11 @@
 pub mod audit;
 pub mod auth;
 pub mod health;
+pub mod listings;
 pub mod me;
+pub mod moderation;
 pub mod organisations;
+pub mod taxonomy;
 pub mod users;
 
 use actix_web::web;
@@ -36,7 +39,48 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(web::resource("/users/{id}/disable").route(web::post().to(users::disable)))
                 .service(web::resource("/users/{id}/enable").route(web::post().to(users::enable)))
                 .service(web::resource("/users/{id}/role").route(web::post().to(users::set_role)))
-                .service(web::resource("/audit").route(web::get().to(audit::list))),
+                .service(web::resource("/audit").route(web::get().to(audit::list)))
+                .service(
+                    web::resource("/listings")
+                        .route(web::get().to(listings::catalogue))
+                        .route(web::post().to(listings::create)),
+                )
+                .service(
+                    web::resource("/listings/{id}")
+                        .route(web::get().to(listings::get))
+                        .route(web::patch().to(listings::patch))
+                        .route(web::delete().to(listings::delete)),
+                )
+                .service(
+                    web::resource("/listings/{id}/submit").route(web::post().to(listings::submit)),
+                )
+                .service(
+                    web::resource("/listings/{id}/withdraw")
+                        .route(web::post().to(listings::withdraw)),
+                )
+                .service(
+                    web::resource("/listings/{id}/approve")
+                        .route(web::post().to(listings::approve)),
+                )
+                .service(
+                    web::resource("/listings/{id}/reject").route(web::post().to(listings::reject)),
+                )
+                .service(
+                    web::resource("/listings/{id}/archive")
+                        .route(web::post().to(listings::archive)),
+                )
+                .service(
+                    web::resource("/listings/{id}/renew").route(web::post().to(listings::renew)),
+                )
+                .service(
+                    web::resource("/listings/{id}/history").route(web::get().to(listings::history)),
+                )
+                .service(web::resource("/me/listings").route(web::get().to(listings::mine)))
+                .service(web::resource("/moderation/queue").route(web::get().to(moderation::queue)))
+                .service(web::resource("/taxonomy/sectors").route(web::get().to(taxonomy::sectors)))
+                .service(
+                    web::resource("/taxonomy/provinces").route(web::get().to(taxonomy::provinces)),
+                ),
         );
 }
 

@@ -136,7 +136,7 @@ pub async fn verify(
                     entry.detail = note;
                     audit::append(conn, &entry)?;
                 }
-                Ok(organisation)
+                Ok::<_, ApiError>(organisation)
             })
         })
         .await

@@ -208,7 +208,7 @@ async fn change(
                         .detail(detail)
                         .client_ip(client_ip),
                 )?;
-                Ok(updated)
+                Ok::<_, ApiError>(updated)
             })
         })
         .await

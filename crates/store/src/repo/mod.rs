@@ -2,5 +2,6 @@
 //! can compose several in one transaction.
 
 pub mod audit;
+pub mod listings;
 pub mod organisations;
 pub mod users;

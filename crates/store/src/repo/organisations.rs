@@ -111,3 +111,17 @@ pub fn verify(
     .execute(conn)?;
     Ok((get(conn, id)?, changed > 0))
 }
+
+/// The organisations with these ids (unknown ids are left out).
+pub fn get_many(
+    conn: &mut DbConnection,
+    ids: &[OrganisationId],
+) -> StoreResult<std::collections::HashMap<OrganisationId, Organisation>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows = o::organisations
+        .filter(o::id.eq_any(keys))
+        .select(OrganisationRow::as_select())
+        .load(conn)?;
+    convert_all::<_, Organisation>(rows)
+        .map(|orgs| orgs.into_iter().map(|org| (org.id, org)).collect())
+}

@@ -1,0 +1,3 @@
+DROP TABLE listing_history;
+DROP TABLE listing_sectors;
+DROP TABLE listings;

@@ -1,0 +1,722 @@
+//! Listings and their review, end to end on both backends: the lifecycle, who may
+//! see and do what, optimistic concurrency, edits of published listings, expiry,
+//! the review queue and the taxonomy.
+
+#![expect(clippy::unwrap_used, reason = "a failed step is a failed test")]
+
+use serde_json::{Value, json};
+use techex_e2e::{Server, TestDatabase, listing_body};
+
+/// An exchange with an operator, an institute (offers) and an enterprise (needs).
+struct Exchange {
+    server: Server,
+    operator: String,
+    institute: String,
+    enterprise: String,
+}
+
+fn exchange(db: &TestDatabase, env: &[(&str, &str)]) -> Exchange {
+    let server = Server::start_with(db, env);
+    server.create_operator("op@techmart.vn");
+    server.register(
+        "lan@iet.ac.vn",
+        "Viện Công nghệ Môi trường",
+        "research_institute",
+    );
+    server.register("minh@detmay.vn", "Công ty Dệt may Hòa Bình", "enterprise");
+    Exchange {
+        operator: server.login("op@techmart.vn"),
+        institute: server.login("lan@iet.ac.vn"),
+        enterprise: server.login("minh@detmay.vn"),
+        server,
+    }
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn the_whole_lifecycle(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let created = s.create_listing(
+        &x.institute,
+        &listing_body("offer", "Công nghệ xử lý nước thải dệt nhuộm"),
+    );
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(created["status"], "draft");
+    assert_eq!(created["version"], 1);
+    assert_eq!(
+        created["province"], "ha-noi",
+        "province names are normalised to codes"
+    );
+    assert_eq!(created["organisation"]["name"], "Viện Công nghệ Môi trường");
+
+    let submitted = s.act(&x.institute, id, "submit", None);
+    assert_eq!(submitted.status, 200, "{}", submitted.text);
+    assert_eq!(submitted.body["status"], "pending_review");
+    assert_eq!(
+        submitted.body["warnings"],
+        json!([]),
+        "a complete listing has no warnings"
+    );
+
+    let approved = s.act(
+        &x.operator,
+        id,
+        "approve",
+        Some(&json!({"message": "đạt yêu cầu"})),
+    );
+    assert_eq!(approved.body["status"], "published", "{}", approved.text);
+    let public = s.get(&format!("/api/v1/listings/{id}")).send();
+    assert_eq!(public.status, 200);
+    assert_eq!(public.body["title"], "Công nghệ xử lý nước thải dệt nhuộm");
+    assert!(
+        public.body.get("warnings").is_none() && public.body.get("revision").is_none(),
+        "no workflow state in public"
+    );
+    assert_eq!(ids(&s.get("/api/v1/listings").send().body), [id]);
+
+    let archived = s.act(
+        &x.institute,
+        id,
+        "archive",
+        Some(&json!({"message": "đã chuyển giao"})),
+    );
+    assert_eq!(archived.body["status"], "archived");
+    assert_eq!(
+        s.get(&format!("/api/v1/listings/{id}")).send().status,
+        404,
+        "archived listings are not public"
+    );
+    assert!(ids(&s.get("/api/v1/listings").send().body).is_empty());
+
+    let history = s
+        .get(&format!("/api/v1/listings/{id}/history"))
+        .bearer(&x.institute)
+        .send();
+    assert_eq!(history.status, 200, "{}", history.text);
+    let steps: Vec<(String, String, String)> = history
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().into(),
+                e["from"].as_str().unwrap().into(),
+                e["to"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("create", "draft", "draft"),
+        ("submit", "draft", "pending_review"),
+        ("approve", "pending_review", "published"),
+        ("archive", "published", "archived"),
+    ];
+    assert_eq!(
+        steps,
+        expected.map(|(a, f, t)| (a.to_owned(), f.to_owned(), t.to_owned()))
+    );
+    assert_eq!(history.body[2]["message"], "đạt yêu cầu");
+    assert!(
+        history.body[2]["actor"].is_string(),
+        "each step names its actor"
+    );
+    // The history is for the owner and operators only, even of a public listing.
+    s.get(&format!("/api/v1/listings/{id}/history"))
+        .bearer(&x.enterprise)
+        .send()
+        .assert_problem(404, "not-found");
+
+    let audit = s
+        .get(&format!("/api/v1/audit?object_type=listing&object_id={id}"))
+        .bearer(&x.operator)
+        .send();
+    assert_eq!(
+        audit.body["total"], 4,
+        "every step is audited: {}",
+        audit.text
+    );
+}
+
+fn other_organisations_cannot_see_or_touch_a_draft(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let id = s.create_listing(
+        &x.institute,
+        &listing_body("offer", "Vật liệu nano bạc kháng khuẩn"),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    s.get(&format!("/api/v1/listings/{id}"))
+        .send()
+        .assert_problem(404, "not-found");
+    s.get(&format!("/api/v1/listings/{id}"))
+        .bearer(&x.enterprise)
+        .send()
+        .assert_problem(404, "not-found");
+    let patch = s
+        .request(reqwest::Method::PATCH, &format!("/api/v1/listings/{id}"))
+        .bearer(&x.enterprise)
+        .json(&json!({"version": 1, "title": "Hijacked title"}));
+    patch.assert_problem(404, "not-found");
+    for action in ["submit", "withdraw"] {
+        s.act(&x.enterprise, &id, action, None)
+            .assert_problem(404, "not-found");
+    }
+    s.request(reqwest::Method::DELETE, &format!("/api/v1/listings/{id}"))
+        .bearer(&x.enterprise)
+        .send()
+        .assert_problem(404, "not-found");
+    // Untouched: the owner still sees the original draft at version 1.
+    let own = s
+        .get(&format!("/api/v1/listings/{id}"))
+        .bearer(&x.institute)
+        .send();
+    assert_eq!(
+        (own.body["title"].as_str(), own.body["version"].as_i64()),
+        (Some("Vật liệu nano bạc kháng khuẩn"), Some(1))
+    );
+    // Operators see it.
+    assert_eq!(
+        s.get(&format!("/api/v1/listings/{id}"))
+            .bearer(&x.operator)
+            .send()
+            .status,
+        200
+    );
+    // The owner can delete its draft.
+    let deleted = s
+        .request(reqwest::Method::DELETE, &format!("/api/v1/listings/{id}"))
+        .bearer(&x.institute)
+        .send();
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    s.get(&format!("/api/v1/listings/{id}"))
+        .bearer(&x.institute)
+        .send()
+        .assert_problem(404, "not-found");
+}
+
+fn only_operators_review_and_rejections_need_a_reason(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let id = s.create_listing(
+        &x.institute,
+        &listing_body("offer", "Giống lúa chịu mặn OM18"),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Permission is checked before state: a member approving is refused outright;
+    // an operator approving a draft meets the state machine.
+    s.act(&x.institute, &id, "approve", None)
+        .assert_problem(403, "forbidden");
+    let draft = s.act(&x.operator, &id, "approve", None);
+    assert!(
+        draft.assert_problem(409, "conflict")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("draft")
+    );
+    s.act(&x.institute, &id, "submit", None);
+    s.act(&x.institute, &id, "approve", None)
+        .assert_problem(403, "forbidden");
+    s.act(
+        &x.enterprise,
+        &id,
+        "reject",
+        Some(&json!({"reason_code": "other", "message": "x"})),
+    )
+    .assert_problem(404, "not-found"); // it cannot even see an unpublished listing
+
+    let no_reason = s.act(&x.operator, &id, "reject", None);
+    no_reason.assert_problem(400, "validation");
+    let mut fields = no_reason.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["message", "reason_code"]);
+    let bad_code = s.act(
+        &x.operator,
+        &id,
+        "reject",
+        Some(&json!({"reason_code": "ugly", "message": "x"})),
+    );
+    assert_eq!(bad_code.error_fields(), ["reason_code"]);
+
+    let rejected = s.act(
+        &x.operator,
+        &id,
+        "reject",
+        Some(&json!({"reason_code": "missing_ip_status", "message": "Bổ sung văn bằng bảo hộ giống"})),
+    );
+    assert_eq!(rejected.body["status"], "rejected", "{}", rejected.text);
+    assert_eq!(
+        rejected.body["rejection"]["reason_code"],
+        "missing_ip_status"
+    );
+    // The owner sees the reason; the public sees nothing.
+    let own = s
+        .get(&format!("/api/v1/listings/{id}"))
+        .bearer(&x.institute)
+        .send();
+    assert_eq!(
+        own.body["rejection"]["message"],
+        "Bổ sung văn bằng bảo hộ giống"
+    );
+    s.get(&format!("/api/v1/listings/{id}"))
+        .send()
+        .assert_problem(404, "not-found");
+    assert!(
+        ids(&s.get("/api/v1/listings").send().body).is_empty(),
+        "rejected listings are never public"
+    );
+
+    // A rejected listing cannot be resubmitted as is: the illegal transition names the state.
+    let illegal = s.act(&x.institute, &id, "submit", None);
+    let problem = illegal.assert_problem(409, "conflict");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("rejected"),
+        "{}",
+        illegal.text
+    );
+    // Editing takes it back to draft, from where it can be submitted again.
+    let edited = s
+        .request(reqwest::Method::PATCH, &format!("/api/v1/listings/{id}"))
+        .bearer(&x.institute)
+        .json(&json!({"version": own.body["version"], "ip_status": "patent_pending", "patent_numbers": ["2-2025-00123"]}));
+    assert_eq!(edited.body["status"], "draft", "{}", edited.text);
+    assert_eq!(
+        s.act(&x.institute, &id, "submit", None).body["status"],
+        "pending_review"
+    );
+}
+
+fn stale_versions_and_bad_edits_are_refused_without_changes(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let id = s.create_listing(
+        &x.institute,
+        &listing_body("offer", "Máy sấy nông sản bơm nhiệt"),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/listings/{id}");
+    let first = s
+        .request(reqwest::Method::PATCH, &path)
+        .bearer(&x.institute)
+        .json(&json!({"version": 1, "trl": 8}));
+    assert_eq!(
+        (first.body["version"].as_i64(), first.body["trl"].as_i64()),
+        (Some(2), Some(8)),
+        "{}",
+        first.text
+    );
+    let stale = s
+        .request(reqwest::Method::PATCH, &path)
+        .bearer(&x.institute)
+        .json(&json!({"version": 1, "trl": 3}));
+    let problem = stale.assert_problem(409, "conflict");
+    assert!(problem["detail"].as_str().unwrap().contains("version 2"));
+
+    let no_version = s
+        .request(reqwest::Method::PATCH, &path)
+        .bearer(&x.institute)
+        .json(&json!({"trl": 3}));
+    no_version.assert_problem(400, "validation");
+    assert_eq!(no_version.error_fields(), ["version"]);
+    let invalid = s
+        .request(reqwest::Method::PATCH, &path)
+        .bearer(&x.institute)
+        .json(&json!({"version": 2, "trl": 12, "sectors": [], "price": {"min": 9, "max": 1}}));
+    invalid.assert_problem(400, "validation");
+    let mut fields = invalid.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["price.max", "sectors", "trl"]);
+    let unknown = s
+        .request(reqwest::Method::PATCH, &path)
+        .bearer(&x.institute)
+        .json(&json!({"version": 2, "colour": "red"}));
+    assert_eq!(unknown.error_fields(), ["colour"]);
+
+    let current = s.get(&path).bearer(&x.institute).send();
+    assert_eq!(
+        (
+            current.body["version"].as_i64(),
+            current.body["trl"].as_i64()
+        ),
+        (Some(2), Some(8)),
+        "nothing changed"
+    );
+    // `null` clears an optional field (JSON merge patch).
+    let cleared = s
+        .request(reqwest::Method::PATCH, &path)
+        .bearer(&x.institute)
+        .json(&json!({"version": 2, "price": null}));
+    assert!(cleared.body["price"].is_null(), "{}", cleared.text);
+}
+
+fn creation_validates_every_field(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let reply = x
+        .server
+        .post("/api/v1/listings")
+        .bearer(&x.institute)
+        .json(&json!({
+            "kind": "gift",
+            "title": "abc",
+            "language": "Vietnamese",
+            "sectors": ["99"],
+            "trl": 0,
+            "transfer_modes": ["barter"],
+            "province": "Atlantis",
+            "valid_until": "2020-01-01",
+            "price": {"min": 1, "currency": "XXX"}
+        }));
+    reply.assert_problem(400, "validation");
+    let mut fields = reply.error_fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "kind",
+            "language",
+            "price.currency",
+            "province",
+            "sectors",
+            "title",
+            "transfer_modes",
+            "trl",
+            "valid_until"
+        ]
+    );
+    assert_eq!(
+        x.server
+            .get("/api/v1/me/listings")
+            .bearer(&x.institute)
+            .send()
+            .body["total"],
+        0,
+        "nothing stored"
+    );
+
+    let anonymous = x
+        .server
+        .post("/api/v1/listings")
+        .json(&listing_body("offer", "Anonymous listing"));
+    anonymous.assert_problem(401, "unauthenticated");
+
+    let mut with_ref = listing_body("need", "Cần công nghệ xử lý bùn thải");
+    with_ref["external_ref"] = json!("NEED-001");
+    x.server.create_listing(&x.enterprise, &with_ref);
+    x.server
+        .post("/api/v1/listings")
+        .bearer(&x.enterprise)
+        .json(&with_ref)
+        .assert_problem(409, "conflict");
+    // Another organisation may use the same reference.
+    x.server.create_listing(&x.institute, &with_ref);
+}
+
+fn an_edit_of_a_published_listing_waits_for_review(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let id = s.publish(
+        &x.institute,
+        &x.operator,
+        &listing_body("offer", "Chế phẩm vi sinh xử lý mùi chuồng trại"),
+    );
+    let path = format!("/api/v1/listings/{id}");
+    let version = s.get(&path).bearer(&x.institute).send().body["version"].clone();
+    let edited = s
+        .request(reqwest::Method::PATCH, &path)
+        .bearer(&x.institute)
+        .json(&json!({"version": version, "title": "Chế phẩm vi sinh EM khử mùi chuồng trại", "trl": 8}));
+    assert_eq!(edited.status, 200, "{}", edited.text);
+    assert_eq!(edited.body["status"], "published");
+    assert_eq!(
+        edited.body["title"], "Chế phẩm vi sinh xử lý mùi chuồng trại",
+        "the approved version stays"
+    );
+    assert_eq!(edited.body["revision"]["status"], "pending_review");
+    assert_eq!(
+        edited.body["revision"]["content"]["title"],
+        "Chế phẩm vi sinh EM khử mùi chuồng trại"
+    );
+
+    let public = s.get(&path).send();
+    assert_eq!(
+        public.body["title"], "Chế phẩm vi sinh xử lý mùi chuồng trại",
+        "the public still sees the approved text"
+    );
+    assert_eq!(public.body["trl"], 7);
+
+    let queue = s.get("/api/v1/moderation/queue").bearer(&x.operator).send();
+    assert_eq!(queue.body["total"], 1, "{}", queue.text);
+    let item = &queue.body["items"][0];
+    assert_eq!(item["review"], "edit");
+    let mut changed: Vec<&str> = item["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    changed.sort_unstable();
+    assert_eq!(changed, ["title", "trl"]);
+
+    s.act(&x.operator, &id, "approve", None);
+    let after = s.get(&path).send();
+    assert_eq!(
+        (after.body["title"].as_str(), after.body["trl"].as_i64()),
+        (Some("Chế phẩm vi sinh EM khử mùi chuồng trại"), Some(8))
+    );
+    assert_eq!(
+        s.get("/api/v1/moderation/queue")
+            .bearer(&x.operator)
+            .send()
+            .body["total"],
+        0
+    );
+}
+
+fn expired_listings_leave_the_catalogue(db: &TestDatabase) {
+    let x = exchange(db, &[("TECHEX_EXPIRY_SWEEP_SECS", "1")]);
+    let s = &x.server;
+    let id = s.publish(
+        &x.institute,
+        &x.operator,
+        &listing_body("offer", "Cảm biến IoT đo chất lượng nước"),
+    );
+    let keep = s.publish(
+        &x.institute,
+        &x.operator,
+        &listing_body("offer", "Phần mềm dự báo lũ"),
+    );
+    db.backdate_listing(
+        &id,
+        chrono::Utc::now().date_naive() - chrono::Duration::days(1),
+    );
+
+    // Hidden at once, whether or not the sweep has run …
+    s.get(&format!("/api/v1/listings/{id}"))
+        .send()
+        .assert_problem(404, "not-found");
+    assert_eq!(ids(&s.get("/api/v1/listings").send().body), [keep.as_str()]);
+    // … and marked expired by the sweep.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let status = loop {
+        let status = s
+            .get(&format!("/api/v1/listings/{id}"))
+            .bearer(&x.institute)
+            .send()
+            .body["status"]
+            .clone();
+        if status == "expired" || std::time::Instant::now() > deadline {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(status, "expired");
+    let history = s
+        .get(&format!("/api/v1/listings/{id}/history"))
+        .bearer(&x.institute)
+        .send();
+    let last = history.body.as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (last["action"].as_str(), last["actor"].is_null()),
+        (Some("expire"), true)
+    );
+
+    // Renewing publishes it again, a year on by default.
+    let renewed = s.act(&x.institute, &id, "renew", None);
+    assert_eq!(renewed.body["status"], "published", "{}", renewed.text);
+    let valid_until = chrono::NaiveDate::parse_from_str(
+        renewed.body["valid_until"].as_str().unwrap(),
+        "%Y-%m-%d",
+    )
+    .unwrap();
+    assert!(valid_until > chrono::Utc::now().date_naive() + chrono::Duration::days(300));
+    assert_eq!(s.get(&format!("/api/v1/listings/{id}")).send().status, 200);
+}
+
+fn the_review_queue_is_oldest_first_with_warnings(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let mut bare = listing_body("offer", "MÁY ÉP VIÊN NÉN SINH KHỐI");
+    for field in ["ip_status", "patent_numbers", "trl", "description"] {
+        bare.as_object_mut().unwrap().remove(field);
+    }
+    bare["summary"] = json!("Máy ép viên tốt.");
+    let first = s.create_listing(&x.institute, &bare)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = s.create_listing(
+        &x.enterprise,
+        &listing_body("need", "Cần dây chuyền sấy cà phê"),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let duplicate = s.create_listing(
+        &x.institute,
+        &listing_body("offer", "Máy ép viên nén sinh khối"),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let submitted = s.act(&x.institute, &first, "submit", None);
+    let mut codes: Vec<&str> = submitted.body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    codes.sort_unstable();
+    assert_eq!(
+        codes,
+        [
+            "missing_ip_status",
+            "missing_trl",
+            "no_quantified_benefit",
+            "possible_duplicate",
+            "short_summary",
+            "title_in_capitals"
+        ],
+        "warnings never block: the listing was submitted anyway"
+    );
+    assert_eq!(submitted.body["status"], "pending_review");
+    s.act(&x.enterprise, &second, "submit", None);
+    s.act(&x.institute, &duplicate, "submit", None);
+
+    s.get("/api/v1/moderation/queue")
+        .bearer(&x.institute)
+        .send()
+        .assert_problem(403, "forbidden");
+    let queue = s.get("/api/v1/moderation/queue").bearer(&x.operator).send();
+    assert_eq!(
+        ids(
+            &json!({"items": queue.body["items"].as_array().unwrap().iter().map(|i| i["listing"].clone()).collect::<Vec<_>>()})
+        ),
+        [first.clone(), second, duplicate]
+    );
+    let head = &queue.body["items"][0];
+    assert_eq!(head["review"], "new_listing");
+    assert_eq!(
+        head["listing"]["organisation"]["verified"], false,
+        "the reviewer sees the verification state"
+    );
+    assert!(head["waiting_since"].is_string());
+    let related = head["listing"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "possible_duplicate")
+        .unwrap();
+    assert!(related["related_listing"].is_string());
+}
+
+fn the_catalogue_filters(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let mut water = listing_body("offer", "Xử lý nước thải chăn nuôi");
+    water["sectors"] = json!(["2.7"]);
+    water["province"] = json!("Bình Dương");
+    water["trl"] = json!(5);
+    let water = s.publish(&x.institute, &x.operator, &water);
+    let mut ai = listing_body("offer", "Nhận dạng biển số xe bằng AI");
+    ai["sectors"] = json!(["1.2.ai"]);
+    ai["trl"] = json!(8);
+    let ai = s.publish(&x.institute, &x.operator, &ai);
+    let need = s.publish(
+        &x.enterprise,
+        &x.operator,
+        &listing_body("need", "Cần công nghệ xử lý khí thải lò hơi"),
+    );
+
+    let query = |q: &str| ids(&s.get(&format!("/api/v1/listings?{q}")).send().body);
+    assert_eq!(query("kind=need"), [need.as_str()]);
+    assert_eq!(
+        query("kind=offer&sector=1.2"),
+        [ai.as_str()],
+        "a parent sector includes its topics"
+    );
+    assert_eq!(
+        query("sector=1"),
+        [ai.as_str()],
+        "and a field includes everything below it"
+    );
+    assert_eq!(
+        query("province=TP.HCM"),
+        [water.as_str()],
+        "Bình Dương is now part of Ho Chi Minh City"
+    );
+    assert_eq!(query("kind=offer&trl_min=6"), [ai.as_str()]);
+    assert_eq!(query("kind=offer&trl_max=6"), [water.as_str()]);
+    assert_eq!(query("per_page=2&page=2").len(), 1);
+    let bad = s
+        .get("/api/v1/listings?sector=nope&trl_min=0&kind=x")
+        .send();
+    bad.assert_problem(400, "validation");
+    let mut fields = bad.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["kind", "sector", "trl_min"]);
+    s.get("/api/v1/listings?per_page=500")
+        .send()
+        .assert_problem(400, "validation");
+
+    let mine = s
+        .get("/api/v1/me/listings?status=published")
+        .bearer(&x.institute)
+        .send();
+    assert_eq!(mine.body["total"], 2);
+}
+
+fn the_taxonomy_is_bilingual(db: &TestDatabase) {
+    let server = Server::start(db);
+    let sectors = server.get("/api/v1/taxonomy/sectors").send();
+    assert_eq!(sectors.status, 200);
+    let all = sectors.body.as_array().unwrap();
+    let environmental = all.iter().find(|s| s["code"] == "2.7").unwrap();
+    assert_eq!(environmental["name_en"], "Environmental engineering");
+    assert!(
+        environmental["name_vi"]
+            .as_str()
+            .unwrap()
+            .contains("môi trường")
+    );
+    let fields = server.get("/api/v1/taxonomy/sectors?level=field").send();
+    assert_eq!(fields.body.as_array().unwrap().len(), 6);
+    let under_ai = server.get("/api/v1/taxonomy/sectors?parent=1.2").send();
+    assert!(
+        under_ai
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["code"] == "1.2.ai")
+    );
+    let provinces = server.get("/api/v1/taxonomy/provinces").send();
+    assert_eq!(provinces.body["provinces"].as_array().unwrap().len(), 34);
+    assert_eq!(provinces.body["regions"].as_array().unwrap().len(), 6);
+}
+
+techex_store::on_both_backends!(
+    the_whole_lifecycle,
+    other_organisations_cannot_see_or_touch_a_draft,
+    only_operators_review_and_rejections_need_a_reason,
+    stale_versions_and_bad_edits_are_refused_without_changes,
+    creation_validates_every_field,
+    an_edit_of_a_published_listing_waits_for_review,
+    expired_listings_leave_the_catalogue,
+    the_review_queue_is_oldest_first_with_warnings,
+    the_catalogue_filters,
+    the_taxonomy_is_bilingual,
+);
