@@ -1,4 +1,4 @@
-//! The command line: `techex [serve] | migrate | create-operator`.
+//! The command line: `techex [serve] | migrate | import FILE | create-operator`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +42,14 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit
     Migrate,
+    /// Import listings from a JSON Lines file (`-` for standard input), as
+    /// POST /api/v1/listings/import does
+    Import {
+        file: PathBuf,
+        /// Publish every imported listing (the data was vetted by its exchange)
+        #[arg(long)]
+        publish: bool,
+    },
     /// Create an operator account (the password comes from --password-file or
     /// TECHEX_OPERATOR_PASSWORD, never from the command line)
     CreateOperator {
@@ -79,6 +87,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
+        Command::Import { file, publish } => import(&settings, &file, publish),
         Command::CreateOperator {
             email,
             password_file,
@@ -117,6 +126,61 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
     }
     for name in applied {
         println!("applied {name}");
+    }
+    Ok(())
+}
+
+fn import(settings: &Settings, file: &std::path::Path, publish: bool) -> anyhow::Result<()> {
+    use std::io::{IsTerminal, Read, Write};
+
+    let mut text = String::new();
+    if file.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+    } else {
+        text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+    }
+    let store = server::open_store(settings)?;
+    store.migrate()?;
+    let options = crate::import::ImportOptions {
+        publish,
+        actor: None,
+        client_ip: None,
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let report = crate::import::import(&store, &text, &options, |done, total| {
+        // A progress line on a terminal, redrawn in place; nothing in a pipe or log.
+        if terminal && (done == total || done % 25 == 0) {
+            let width = 30;
+            let filled = (done * width).checked_div(total).unwrap_or(width);
+            eprint!(
+                "\r[{}{}] {done}/{total} lines",
+                "#".repeat(filled),
+                " ".repeat(width - filled)
+            );
+            let _ = std::io::stderr().flush();
+            if done == total {
+                eprintln!();
+            }
+        }
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "imported: {} created, {} updated, {} unchanged, {} failed",
+        report.created, report.updated, report.unchanged, report.failed
+    );
+    for error in &report.errors {
+        let problems: Vec<String> = error
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        println!("line {}: {}", error.line, problems.join("; "));
+    }
+    if report.failed > 0 {
+        bail!("{} line(s) were not imported", report.failed);
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod expiry;
 pub mod extract;
+pub mod import;
 pub mod listing_views;
 pub mod logging;
 pub mod metrics;

@@ -29,6 +29,8 @@ use crate::routes;
         routes::users::set_role,
         routes::audit::list,
         routes::listings::create,
+        routes::exchange_data::import,
+        routes::exchange_data::export,
         routes::listings::catalogue,
         routes::listings::get,
         routes::listings::patch,

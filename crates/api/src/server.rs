@@ -70,10 +70,11 @@ pub fn create_app(
     >,
 > {
     let body_limit = state.settings.server.json_body_limit;
+    let import_limit = state.settings.server.import_body_limit;
     App::new()
         .app_data(state)
         .app_data(web::PayloadConfig::new(body_limit))
-        .configure(routes::configure)
+        .configure(|cfg| routes::configure(cfg, import_limit))
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi::document()))
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into()))

@@ -18,6 +18,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("TECHEX_DATA_DIR", "server.data_dir"),
     ("TECHEX_ENV", "server.environment"),
     ("TECHEX_JSON_BODY_LIMIT", "server.json_body_limit"),
+    ("TECHEX_IMPORT_BODY_LIMIT", "server.import_body_limit"),
     ("TECHEX_WORKERS", "server.workers"),
     ("TECHEX_TRUST_PROXY_HEADERS", "server.trust_proxy_headers"),
     ("DATABASE_URL", "database.url"),
@@ -74,6 +75,7 @@ pub struct ServerSettings {
     pub data_dir: PathBuf,
     pub environment: Environment,
     pub json_body_limit: usize,
+    pub import_body_limit: usize,
     pub workers: usize,
     pub trust_proxy_headers: bool,
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod exchange_data;
 pub mod health;
 pub mod listings;
 pub mod me;
@@ -18,7 +19,7 @@ use utoipa::IntoParams;
 
 use crate::problem::ApiError;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
@@ -44,6 +45,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::resource("/listings")
                         .route(web::get().to(listings::catalogue))
                         .route(web::post().to(listings::create)),
+                )
+                .service(
+                    web::resource("/listings/import")
+                        .app_data(web::PayloadConfig::new(import_limit))
+                        .route(web::post().to(exchange_data::import)),
+                )
+                .service(
+                    web::resource("/listings/export").route(web::get().to(exchange_data::export)),
                 )
                 .service(
                     web::resource("/listings/{id}")

@@ -429,3 +429,26 @@ pub fn history(conn: &mut DbConnection, listing: ListingId) -> StoreResult<Vec<H
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     from_db(time::now())
 }
+
+/// Published listings valid on `today` with ids after `after`, in id order (ids are
+/// time-ordered): a keyset page for exports that never skips or repeats a row.
+pub fn published_after(
+    conn: &mut DbConnection,
+    after: Option<ListingId>,
+    today: NaiveDate,
+    limit: i64,
+) -> StoreResult<Vec<Listing>> {
+    let mut query = l::listings
+        .filter(l::status.eq(ListingStatus::Published.as_str()))
+        .filter(l::valid_until.ge(today))
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(l::id.gt(after.to_string()));
+    }
+    let rows = query
+        .order(l::id.asc())
+        .limit(limit)
+        .select(ListingRow::as_select())
+        .load(conn)?;
+    convert(rows)
+}

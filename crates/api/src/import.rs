@@ -1,0 +1,293 @@
+//! Bulk import of listings from JSON Lines, shared by `POST /api/v1/listings/import`
+//! and `techex import FILE`. Each line is a listing with `owner_organisation_id`,
+//! `external_ref`, `kind` and the content fields (the format `GET
+//! /api/v1/listings/export?format=jsonl` writes).
+//!
+//! Each line is its own transaction: good lines are imported while bad ones are
+//! reported with their line numbers. Importing is idempotent on (organisation,
+//! external_ref): an unchanged line changes nothing, a changed one edits the
+//! listing through the ordinary lifecycle.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use techex_domain::listing::content::parse_kind;
+use techex_domain::listing::{
+    Command, Listing, ListingContent, ListingInput, ListingStatus, RevisionStatus,
+};
+use techex_domain::validation::ValidationErrors;
+use techex_domain::{AuditAction, FieldError, ListingId, NewAuditEntry, OrganisationId, UserId};
+use techex_store::repo::{audit, listings, organisations};
+use techex_store::{DbConnection, Store};
+use utoipa::ToSchema;
+
+use crate::extract::from_value;
+use crate::problem::ApiError;
+use crate::workflow::{self, Transition};
+
+pub struct ImportOptions {
+    /// The data is already vetted: publish every imported listing.
+    pub publish: bool,
+    /// Who imports (`None`: the command line).
+    pub actor: Option<UserId>,
+    pub client_ip: Option<String>,
+}
+
+/// What an import did.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// Every refused line with its problems.
+    pub errors: Vec<LineError>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineError {
+    /// 1-based line number in the input.
+    pub line: usize,
+    pub external_ref: Option<String>,
+    #[schema(value_type = Vec<crate::problem::FieldErrorSchema>)]
+    pub errors: Vec<FieldError>,
+}
+
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// Imports every non-blank line; `progress(done, total)` is called after each one.
+/// Fails as a whole only when the database fails.
+pub fn import(
+    store: &Store,
+    text: &str,
+    options: &ImportOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<ImportReport, ApiError> {
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .collect();
+    let mut report = ImportReport::default();
+    let mut conn = store.conn()?;
+    for (done, (number, line)) in lines.iter().enumerate() {
+        let today = Utc::now().date_naive();
+        match import_line(&mut conn, line, options, today, listings::now()) {
+            Ok(Outcome::Created) => report.created += 1,
+            Ok(Outcome::Updated) => report.updated += 1,
+            Ok(Outcome::Unchanged) => report.unchanged += 1,
+            Err(ApiError::Internal(cause)) => return Err(ApiError::Internal(cause)),
+            Err(ApiError::Unavailable(detail)) => return Err(ApiError::Unavailable(detail)),
+            Err(error) => {
+                report.failed += 1;
+                report.errors.push(LineError {
+                    line: *number,
+                    external_ref: external_ref_of(line),
+                    errors: field_errors(error),
+                });
+            }
+        }
+        progress(done + 1, lines.len());
+    }
+    let mut entry = NewAuditEntry::new(AuditAction::ListingsImported)
+        .object(
+            "import",
+            if options.publish {
+                "published"
+            } else {
+                "drafts"
+            },
+        )
+        .detail(format!(
+            "{} created, {} updated, {} unchanged, {} failed",
+            report.created, report.updated, report.unchanged, report.failed
+        ))
+        .client_ip(options.client_ip.clone());
+    entry.actor = options.actor;
+    audit::append(&mut conn, &entry)?;
+    Ok(report)
+}
+
+fn external_ref_of(line: &str) -> Option<String> {
+    serde_json::from_str::<Value>(line)
+        .ok()?
+        .get("external_ref")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn field_errors(error: ApiError) -> Vec<FieldError> {
+    match error {
+        ApiError::Validation(errors) => errors.errors().to_vec(),
+        other => vec![FieldError {
+            field: "line".into(),
+            message: other.to_problem().detail,
+        }],
+    }
+}
+
+fn import_line(
+    conn: &mut DbConnection,
+    line: &str,
+    options: &ImportOptions,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ApiError> {
+    let value: Value = serde_json::from_str(line)
+        .map_err(|e| ApiError::validation("line", format!("not JSON: {e}")))?;
+    let Value::Object(mut fields) = value else {
+        return Err(ApiError::validation("line", "must be a JSON object"));
+    };
+    let owner = fields.remove("owner_organisation_id");
+    let kind = fields.remove("kind");
+    let input: ListingInput = from_value(Value::Object(fields))?;
+
+    let mut errors = ValidationErrors::new();
+    let owner = errors.check(
+        "owner_organisation_id",
+        owner
+            .as_ref()
+            .and_then(Value::as_str)
+            .ok_or_else(|| "is required".to_owned())
+            .and_then(|id| {
+                id.parse::<OrganisationId>()
+                    .map_err(|_| "must be an organisation id".to_owned())
+            }),
+    );
+    if input
+        .external_ref
+        .as_deref()
+        .is_none_or(|r| r.trim().is_empty())
+    {
+        errors.add(
+            "external_ref",
+            "is required: it makes re-imports update instead of duplicating",
+        );
+    }
+    let kind = errors.check("kind", parse_kind(kind.as_ref().and_then(Value::as_str)));
+    let content = ListingContent::parse(&input, today)
+        .map_err(|e| errors.extend(e))
+        .ok();
+    let (Some(owner), Some(kind), Some(content), true) = (owner, kind, content, errors.is_empty())
+    else {
+        return Err(ApiError::Validation(errors));
+    };
+    let organisation =
+        organisations::get(conn, owner).map_err(|error| match ApiError::from(error) {
+            ApiError::NotFound(_) => {
+                ApiError::validation("owner_organisation_id", "no such organisation")
+            }
+            other => other,
+        })?;
+    let external_ref = content.external_ref.clone().unwrap_or_default();
+
+    let Some(existing) = listings::find_by_external_ref(conn, organisation.id, &external_ref)?
+    else {
+        // The organisation's first user stands as creator when an operator or the
+        // command line imports on its behalf.
+        let created_by = match options.actor {
+            Some(actor) => actor,
+            None => first_user(conn, organisation.id).ok_or_else(|| {
+                ApiError::validation("owner_organisation_id", "the organisation has no users")
+            })?,
+        };
+        let listing = Listing {
+            id: ListingId::new(),
+            kind,
+            status: ListingStatus::Draft,
+            owner: organisation.id,
+            created_by,
+            content,
+            revision: None,
+            rejection: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            published_at: None,
+        };
+        workflow::create(conn, &listing, options.client_ip.clone())?;
+        if options.publish {
+            step(conn, listing.id, Command::Submit, options, now)?;
+            step(conn, listing.id, Command::Approve, options, now)?;
+        }
+        return Ok(Outcome::Created);
+    };
+
+    if existing.kind != kind {
+        return Err(ApiError::validation(
+            "kind",
+            format!(
+                "the existing listing with this external_ref is a {}",
+                existing.kind
+            ),
+        ));
+    }
+    let pending = existing
+        .revision
+        .as_ref()
+        .filter(|r| r.status == RevisionStatus::PendingReview);
+    let changed = *pending.map_or(&existing.content, |r| &r.content) != content;
+    let published = existing.status == ListingStatus::Published && pending.is_none();
+    if !changed && (!options.publish || published) {
+        return Ok(Outcome::Unchanged);
+    }
+    let mut listing = existing;
+    if changed {
+        listing = step(
+            conn,
+            listing.id,
+            Command::Edit(Box::new(content)),
+            options,
+            now,
+        )?;
+    }
+    if options.publish {
+        if listing.status == ListingStatus::Draft {
+            listing = step(conn, listing.id, Command::Submit, options, now)?;
+        }
+        if listing.awaits_review() {
+            step(conn, listing.id, Command::Approve, options, now)?;
+        }
+    }
+    Ok(Outcome::Updated)
+}
+
+fn step(
+    conn: &mut DbConnection,
+    listing: ListingId,
+    command: Command,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+) -> Result<Listing, ApiError> {
+    let transition = Transition {
+        listing,
+        actor: options.actor,
+        command,
+        expected_version: None,
+        note: Some("bulk import".into()),
+        client_ip: options.client_ip.clone(),
+    };
+    workflow::perform(conn, transition, now)?.ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("an import step deleted listing {listing}"))
+    })
+}
+
+fn first_user(conn: &mut DbConnection, organisation: OrganisationId) -> Option<UserId> {
+    let filter = techex_store::repo::users::UserFilter {
+        organisation_id: Some(organisation),
+        ..Default::default()
+    };
+    let page = techex_store::repo::users::list(
+        conn,
+        &filter,
+        techex_store::PageRequest::new(Some(1), Some(100)).ok()?,
+    )
+    .ok()?;
+    page.items.last().map(|u| u.id)
+}

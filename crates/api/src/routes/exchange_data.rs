@@ -1,0 +1,252 @@
+//! Bulk import and export of listings, for operators migrating an exchange's data.
+
+use std::io::Write;
+
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use serde::Deserialize;
+use techex_domain::ListingId;
+use techex_domain::listing::Listing;
+use techex_store::repo::{listings, organisations};
+use utoipa::IntoParams;
+
+use crate::auth::OperatorUser;
+use crate::extract::Query;
+use crate::import::{self, ImportOptions, ImportReport};
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// Publish every imported listing (the data was vetted by its exchange).
+    pub publish: Option<bool>,
+}
+
+/// Imports listings from JSON Lines (operators). Good lines are imported, bad ones
+/// reported with their line numbers; re-importing is idempotent on
+/// (organisation, external_ref).
+#[utoipa::path(post, path = "/api/v1/listings/import", tag = "listings", security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(content = String, content_type = "application/x-ndjson",
+        description = "one listing per line: owner_organisation_id, kind, external_ref and the listing fields"),
+    responses(
+        (status = 200, body = ImportReport),
+        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 413, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn import(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    OperatorUser(operator): OperatorUser,
+    Query(query): Query<ImportQuery>,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| ApiError::BadRequest("the body is not UTF-8 text".into()))?;
+    let options = ImportOptions {
+        publish: query.publish.unwrap_or(false),
+        actor: Some(operator.user.id),
+        client_ip: state.client_ip(&req),
+    };
+    let store = state.store.clone();
+    let report = web::block(move || import::import(&store, &text, &options, |_, _| {})).await??;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// jsonl (the import format; the default) or csv.
+    pub format: Option<String>,
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    JsonLines,
+    Csv,
+}
+
+/// Rows fetched per database round trip while streaming.
+const BATCH: i64 = 500;
+
+/// Streams every published listing as JSON Lines (re-importable) or CSV (operators).
+#[utoipa::path(get, path = "/api/v1/listings/export", tag = "listings", security(("bearer" = [])),
+    params(ExportQuery),
+    responses(
+        (status = 200, content_type = "application/x-ndjson", body = String, description = "JSON Lines, or text/csv with format=csv"),
+        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn export(
+    state: web::Data<AppState>,
+    _operator: OperatorUser,
+    Query(query): Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let format = match query.format.as_deref() {
+        None | Some("jsonl") => Format::JsonLines,
+        Some("csv") => Format::Csv,
+        Some(_) => return Err(ApiError::validation("format", "must be jsonl or csv")),
+    };
+    let today = Utc::now().date_naive();
+    // State: the last id sent, whether the header is due, whether the end was reached.
+    let start = (None::<ListingId>, matches!(format, Format::Csv), false);
+    let stream = futures_util::stream::unfold(start, move |(after, header, done)| {
+        let state = state.clone();
+        async move {
+            if done {
+                return None;
+            }
+            let batch = state
+                .db(move |conn| {
+                    let page = listings::published_after(conn, after, today, BATCH)?;
+                    let owners: Vec<_> = page.iter().map(|l| l.owner).collect();
+                    let names = organisations::get_many(conn, &owners)?;
+                    Ok::<_, ApiError>((page, names))
+                })
+                .await;
+            let (page, names) = match batch {
+                Ok(batch) => batch,
+                Err(error) => {
+                    // Headers are sent: the client sees a truncated body, the log says why.
+                    tracing::error!(%error, "export failed");
+                    return Some((
+                        Err(actix_web::error::ErrorInternalServerError("export failed")),
+                        (after, false, true),
+                    ));
+                }
+            };
+            let last = page.last().map(|l| l.id);
+            let finished = (page.len() as i64) < BATCH;
+            let chunk = match format {
+                Format::JsonLines => json_lines(&page),
+                Format::Csv => csv_rows(&page, &names, header),
+            };
+            Some((
+                Ok::<_, actix_web::Error>(Bytes::from(chunk)),
+                (last.or(after), false, finished),
+            ))
+        }
+    });
+    let content_type = match format {
+        Format::JsonLines => "application/x-ndjson; charset=utf-8",
+        Format::Csv => "text/csv; charset=utf-8",
+    };
+    let file = match format {
+        Format::JsonLines => "techex-listings.jsonl",
+        Format::Csv => "techex-listings.csv",
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .streaming(stream))
+}
+
+/// One import line per listing: re-importing the export changes nothing.
+pub fn export_line(listing: &Listing) -> serde_json::Value {
+    let mut input = listing.content.to_input();
+    if input.external_ref.is_none() {
+        // Without its own reference, the listing's id keeps re-imports idempotent.
+        input.external_ref = Some(listing.id.to_string());
+    }
+    let mut line = serde_json::to_value(input).unwrap_or_default();
+    if let serde_json::Value::Object(fields) = &mut line {
+        fields.retain(|_, value| !value.is_null());
+        fields.insert(
+            "owner_organisation_id".into(),
+            listing.owner.to_string().into(),
+        );
+        fields.insert("kind".into(), listing.kind.as_str().into());
+    }
+    line
+}
+
+fn json_lines(page: &[Listing]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for listing in page {
+        let _ = serde_json::to_writer(&mut out, &export_line(listing));
+        out.push(b'\n');
+    }
+    out
+}
+
+const CSV_HEADER: [&str; 22] = [
+    "id",
+    "kind",
+    "title",
+    "summary",
+    "description",
+    "language",
+    "sectors",
+    "keywords",
+    "trl",
+    "ip_status",
+    "patent_numbers",
+    "transfer_modes",
+    "price_min",
+    "price_max",
+    "currency",
+    "negotiable",
+    "province",
+    "valid_until",
+    "external_ref",
+    "organisation_id",
+    "organisation_name",
+    "published_at",
+];
+
+fn csv_rows(
+    page: &[Listing],
+    names: &std::collections::HashMap<techex_domain::OrganisationId, techex_domain::Organisation>,
+    header: bool,
+) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    if header {
+        let _ = writer.write_record(CSV_HEADER);
+    }
+    for listing in page {
+        let c = &listing.content;
+        let price = c.price.as_ref();
+        let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+        let _ = writer.write_record([
+            listing.id.to_string(),
+            listing.kind.to_string(),
+            c.title.clone(),
+            c.summary.clone(),
+            c.description.clone(),
+            c.language.clone(),
+            c.sectors.join(";"),
+            c.keywords.join(";"),
+            c.trl.map(|t| t.to_string()).unwrap_or_default(),
+            c.ip_status.map(|s| s.to_string()).unwrap_or_default(),
+            c.patent_numbers.join(";"),
+            c.transfer_modes
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            number(price.and_then(|p| p.min)),
+            number(price.and_then(|p| p.max)),
+            price.map(|p| p.currency.clone()).unwrap_or_default(),
+            price.map(|p| p.negotiable.to_string()).unwrap_or_default(),
+            c.province.clone().unwrap_or_default(),
+            c.valid_until.to_string(),
+            c.external_ref.clone().unwrap_or_default(),
+            listing.owner.to_string(),
+            names
+                .get(&listing.owner)
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
+            listing
+                .published_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+        ]);
+    }
+    let mut out = writer.into_inner().unwrap_or_default();
+    let _ = out.flush();
+    out
+}

@@ -1,0 +1,251 @@
+//! Bulk import and export, end to end on both backends.
+
+#![expect(clippy::unwrap_used, reason = "a failed step is a failed test")]
+
+use serde_json::{Value, json};
+use techex_e2e::{Server, TestDatabase, listing_body};
+
+fn setup(db: &TestDatabase) -> (Server, String, String) {
+    let server = Server::start(db);
+    server.create_operator("op@techmart.vn");
+    let org = server.register(
+        "lan@iet.ac.vn",
+        "Viện Công nghệ Môi trường",
+        "research_institute",
+    );
+    let operator = server.login("op@techmart.vn");
+    (
+        server,
+        operator,
+        org["organisation"]["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn line(org: &str, n: usize) -> Value {
+    let mut body = listing_body("offer", &format!("Công nghệ số {n}: xử lý nước thải"));
+    body["owner_organisation_id"] = json!(org);
+    body["external_ref"] = json!(format!("OLD-EXCHANGE-{n:03}"));
+    body
+}
+
+fn jsonl(lines: &[Value]) -> String {
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+fn import(server: &Server, operator: &str, body: String, publish: bool) -> techex_e2e::Reply {
+    server
+        .post(&format!("/api/v1/listings/import?publish={publish}"))
+        .bearer(operator)
+        .raw("application/x-ndjson", body)
+}
+
+fn ten_lines_with_three_bad_import_seven_and_name_the_bad_lines(db: &TestDatabase) {
+    let (server, operator, org) = setup(db);
+    let mut lines: Vec<Value> = (1..=10).map(|n| line(&org, n)).collect();
+    lines[2]["trl"] = json!(42); // line 3
+    lines[5].as_object_mut().unwrap().remove("external_ref"); // line 6
+    lines[8]["owner_organisation_id"] = json!(uuid::Uuid::now_v7().to_string()); // line 9
+    let mut body = jsonl(&lines);
+    body.push_str("\n   \n"); // blank lines are skipped
+
+    let reply = import(&server, &operator, body.clone(), true);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        (
+            reply.body["created"].as_u64(),
+            reply.body["failed"].as_u64()
+        ),
+        (Some(7), Some(3)),
+        "{}",
+        reply.text
+    );
+    let errors = reply.body["errors"].as_array().unwrap();
+    let lines_named: Vec<u64> = errors.iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines_named, [3, 6, 9]);
+    assert_eq!(errors[0]["errors"][0]["field"], "trl");
+    assert_eq!(errors[0]["external_ref"], "OLD-EXCHANGE-003");
+    assert_eq!(errors[1]["errors"][0]["field"], "external_ref");
+    assert_eq!(errors[2]["errors"][0]["field"], "owner_organisation_id");
+
+    let catalogue = server.get("/api/v1/listings?per_page=100").send();
+    assert_eq!(catalogue.body["total"], 7, "the good lines are published");
+
+    // Re-importing creates nothing new.
+    let again = import(&server, &operator, body, true);
+    assert_eq!(
+        (
+            again.body["created"].as_u64(),
+            again.body["unchanged"].as_u64(),
+            again.body["failed"].as_u64()
+        ),
+        (Some(0), Some(7), Some(3)),
+        "{}",
+        again.text
+    );
+    assert_eq!(
+        server.get("/api/v1/listings?per_page=100").send().body["total"],
+        7
+    );
+
+    // A changed line updates its listing in place.
+    let mut changed = line(&org, 1);
+    changed["title"] = json!("Công nghệ số 1: xử lý nước thải, phiên bản 2");
+    let update = import(&server, &operator, jsonl(&[changed]), true);
+    assert_eq!(update.body["updated"], 1, "{}", update.text);
+    let titles: Vec<String> = server.get("/api/v1/listings?per_page=100").send().body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(titles.contains(&"Công nghệ số 1: xử lý nước thải, phiên bản 2".to_owned()));
+    assert_eq!(titles.len(), 7);
+}
+
+fn imports_are_for_operators_and_drafts_unless_published(db: &TestDatabase) {
+    let (server, operator, org) = setup(db);
+    let member = server.login("lan@iet.ac.vn");
+    import(&server, &member, jsonl(&[line(&org, 1)]), true).assert_problem(403, "forbidden");
+    let drafts = import(
+        &server,
+        &operator,
+        jsonl(&[line(&org, 1), line(&org, 2)]),
+        false,
+    );
+    assert_eq!(drafts.body["created"], 2);
+    assert_eq!(
+        server.get("/api/v1/listings").send().body["total"],
+        0,
+        "drafts are not public"
+    );
+    let mine = server
+        .get("/api/v1/me/listings?status=draft")
+        .bearer(&member)
+        .send();
+    assert_eq!(
+        mine.body["total"], 2,
+        "the organisation owns its imported drafts"
+    );
+    let garbage = import(&server, &operator, "{not json\n[1,2]\n".into(), false);
+    assert_eq!(garbage.body["failed"], 2);
+    let audit = server
+        .get("/api/v1/audit?action=listings_imported")
+        .bearer(&operator)
+        .send();
+    assert_eq!(
+        audit.body["total"], 2,
+        "every import is audited (the refused one was not an import)"
+    );
+}
+
+fn export_round_trips_through_import(db: &TestDatabase) {
+    let (server, operator, org) = setup(db);
+    let member = server.login("lan@iet.ac.vn");
+    // One listing without an external_ref, made through the API.
+    let mut own = listing_body("need", "Cần hệ thống quan trắc khí thải tự động");
+    own.as_object_mut().unwrap().remove("external_ref");
+    server.publish(&member, &operator, &own);
+    import(
+        &server,
+        &operator,
+        jsonl(&[line(&org, 1), line(&org, 2)]),
+        true,
+    );
+
+    server
+        .get("/api/v1/listings/export")
+        .bearer(&member)
+        .send()
+        .assert_problem(403, "forbidden");
+    let export = server
+        .get("/api/v1/listings/export?format=jsonl")
+        .bearer(&operator)
+        .send();
+    assert_eq!(export.status, 200);
+    assert!(export.content_type().starts_with("application/x-ndjson"));
+    let lines: Vec<Value> = export
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["owner_organisation_id"] == org.as_str() && l["external_ref"].is_string())
+    );
+
+    let reimport = import(&server, &operator, export.text.clone(), true);
+    assert_eq!(
+        (
+            reimport.body["created"].as_u64(),
+            reimport.body["unchanged"].as_u64(),
+            reimport.body["failed"].as_u64()
+        ),
+        (Some(1), Some(2), Some(0)),
+        "the imported listings are unchanged; the one without a reference is keyed by its id from now on: {}",
+        reimport.text
+    );
+    let second = server
+        .get("/api/v1/listings/export")
+        .bearer(&operator)
+        .send();
+    let again = import(&server, &operator, second.text, true);
+    assert_eq!(
+        (
+            again.body["created"].as_u64(),
+            again.body["unchanged"].as_u64()
+        ),
+        (Some(0), Some(4)),
+        "a second round trip changes nothing: {}",
+        again.text
+    );
+
+    let csv = server
+        .get("/api/v1/listings/export?format=csv")
+        .bearer(&operator)
+        .send();
+    assert!(csv.content_type().starts_with("text/csv"));
+    let mut rows = csv.text.lines();
+    assert!(rows.next().unwrap().starts_with("id,kind,title,"));
+    assert_eq!(rows.count(), 4);
+    server
+        .get("/api/v1/listings/export?format=xml")
+        .bearer(&operator)
+        .send()
+        .assert_problem(400, "validation");
+}
+
+fn the_command_line_imports_too(db: &TestDatabase) {
+    let (server, operator, org) = setup(db);
+    let file = server.data_dir().join("listings.jsonl");
+    let mut lines: Vec<Value> = (1..=3).map(|n| line(&org, n)).collect();
+    lines[1]["language"] = json!("Vietnamese");
+    std::fs::write(&file, jsonl(&lines)).unwrap();
+    let mut command = techex_e2e::techex(db, server.data_dir());
+    command.arg("import").arg(&file).arg("--publish");
+    let output = techex_e2e::run_to_end(command, std::time::Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !output.status.success(),
+        "a failed line makes the command fail"
+    );
+    assert!(stdout.contains("2 created"), "{stdout}");
+    assert!(stdout.contains("line 2: language"), "{stdout}");
+    assert_eq!(server.get("/api/v1/listings").send().body["total"], 2);
+    let audit = server
+        .get("/api/v1/audit?action=listings_imported")
+        .bearer(&operator)
+        .send();
+    assert!(
+        audit.body["items"][0]["actor"].is_null(),
+        "a command-line import has no acting user"
+    );
+}
+
+techex_store::on_both_backends!(
+    ten_lines_with_three_bad_import_seven_and_name_the_bad_lines,
+    imports_are_for_operators_and_drafts_unless_published,
+    export_round_trips_through_import,
+    the_command_line_imports_too,
+);
