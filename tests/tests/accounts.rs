@@ -524,6 +524,14 @@ fn health_readiness_metrics_and_api_document(db: &TestDatabase) {
         ("/healthz", "get"),
         ("/readyz", "get"),
         ("/metrics", "get"),
+        ("/api/v1/listings", "get"),
+        ("/api/v1/listings", "post"),
+        ("/api/v1/listings/{id}", "patch"),
+        ("/api/v1/listings/{id}/reject", "post"),
+        ("/api/v1/listings/import", "post"),
+        ("/api/v1/listings/export", "get"),
+        ("/api/v1/moderation/queue", "get"),
+        ("/api/v1/taxonomy/provinces", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

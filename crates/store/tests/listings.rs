@@ -3,8 +3,12 @@
 #![expect(clippy::unwrap_used, reason = "a failed step is a failed test")]
 
 use chrono::{Duration, NaiveDate, Utc};
-use techex_domain::listing::{Command, Listing, ListingContent, ListingInput, ListingKind, ListingStatus};
-use techex_domain::{Email, FullName, ListingId, NewOrganisation, NewUser, OrganisationInput, Role, UserId};
+use techex_domain::listing::{
+    Command, Listing, ListingContent, ListingInput, ListingKind, ListingStatus,
+};
+use techex_domain::{
+    Email, FullName, ListingId, NewOrganisation, NewUser, OrganisationInput, Role, UserId,
+};
 use techex_store::repo::listings::{self, PublicFilter};
 use techex_store::repo::users;
 use techex_store::testing::TestDatabase;
@@ -31,11 +35,19 @@ fn open(db: &TestDatabase) -> (Store, techex_domain::OrganisationId, UserId) {
         role: Role::Member,
         organisation_id: org.id,
     };
-    store.run(|conn| users::register(conn, &org, &user)).unwrap();
+    store
+        .run(|conn| users::register(conn, &org, &user))
+        .unwrap();
     (store, org.id, user.id)
 }
 
-fn listing(owner: techex_domain::OrganisationId, by: UserId, title: &str, sectors: &[&str], trl: i64) -> Listing {
+fn listing(
+    owner: techex_domain::OrganisationId,
+    by: UserId,
+    title: &str,
+    sectors: &[&str],
+    trl: i64,
+) -> Listing {
     let input = ListingInput {
         title: Some(title.into()),
         language: Some("vi".into()),
@@ -68,7 +80,9 @@ fn publish(store: &Store, mut listing: Listing) -> Listing {
     for command in [Command::Submit, Command::Approve] {
         let read = listing.version;
         listing.perform(command, now).unwrap();
-        store.run(|conn| listings::save(conn, &listing, read)).unwrap();
+        store
+            .run(|conn| listings::save(conn, &listing, read))
+            .unwrap();
     }
     listing
 }
@@ -90,21 +104,38 @@ fn saves_refuse_stale_versions(db: &TestDatabase) {
     store.run(|conn| listings::save(conn, &listing, 1)).unwrap();
     let mut stale = listing.clone();
     stale.perform(Command::Withdraw, listings::now()).unwrap();
-    let error = store.run(|conn| listings::save(conn, &stale, 1)).unwrap_err();
-    assert!(matches!(error, StoreError::Stale { current: 2 }), "{error:?}");
+    let error = store
+        .run(|conn| listings::save(conn, &stale, 1))
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::Stale { current: 2 }),
+        "{error:?}"
+    );
     let stored = store.run(|conn| listings::get(conn, listing.id)).unwrap();
-    assert_eq!(stored.status, ListingStatus::PendingReview, "the stale write changed nothing");
+    assert_eq!(
+        stored.status,
+        ListingStatus::PendingReview,
+        "the stale write changed nothing"
+    );
 }
 
 fn the_catalogue_shows_only_valid_published_listings_filtered(db: &TestDatabase) {
     let (store, org, user) = open(db);
-    let ai = publish(&store, listing(org, user, "Nhận dạng sâu bệnh bằng AI", &["1.2.ai"], 8));
-    let water = publish(&store, listing(org, user, "Lọc nước nhiễm mặn", &["2.7"], 4));
+    let ai = publish(
+        &store,
+        listing(org, user, "Nhận dạng sâu bệnh bằng AI", &["1.2.ai"], 8),
+    );
+    let water = publish(
+        &store,
+        listing(org, user, "Lọc nước nhiễm mặn", &["2.7"], 4),
+    );
     let draft = listing(org, user, "Bản nháp chưa gửi", &["2.7"], 4);
     store.run(|conn| listings::insert(conn, &draft)).unwrap();
     let mut old = publish(&store, listing(org, user, "Tin đã hết hạn", &["2.7"], 4));
     old.content.valid_until = today() - Duration::days(1);
-    store.run(|conn| listings::save(conn, &old, old.version)).unwrap();
+    store
+        .run(|conn| listings::save(conn, &old, old.version))
+        .unwrap();
 
     let find = |filter: PublicFilter| {
         store
@@ -115,19 +146,71 @@ fn the_catalogue_shows_only_valid_published_listings_filtered(db: &TestDatabase)
             .map(|l| l.id)
             .collect::<Vec<_>>()
     };
-    assert_eq!(find(PublicFilter::default()), [water.id, ai.id], "newest first; no draft, nothing expired");
-    assert_eq!(find(PublicFilter { sector: Some("1".into()), ..Default::default() }), [ai.id]);
-    assert_eq!(find(PublicFilter { sector: Some("1.2".into()), ..Default::default() }), [ai.id]);
-    assert_eq!(find(PublicFilter { sector: Some("1.2.ai".into()), ..Default::default() }), [ai.id]);
-    assert!(find(PublicFilter { sector: Some("1.2.a".into()), ..Default::default() }).is_empty(), "no prefix matches");
-    assert_eq!(find(PublicFilter { trl_min: Some(5), ..Default::default() }), [ai.id]);
-    assert_eq!(find(PublicFilter { province: Some("can-tho".into()), ..Default::default() }).len(), 2);
+    assert_eq!(
+        find(PublicFilter::default()),
+        [water.id, ai.id],
+        "newest first; no draft, nothing expired"
+    );
+    assert_eq!(
+        find(PublicFilter {
+            sector: Some("1".into()),
+            ..Default::default()
+        }),
+        [ai.id]
+    );
+    assert_eq!(
+        find(PublicFilter {
+            sector: Some("1.2".into()),
+            ..Default::default()
+        }),
+        [ai.id]
+    );
+    assert_eq!(
+        find(PublicFilter {
+            sector: Some("1.2.ai".into()),
+            ..Default::default()
+        }),
+        [ai.id]
+    );
+    assert!(
+        find(PublicFilter {
+            sector: Some("1.2.a".into()),
+            ..Default::default()
+        })
+        .is_empty(),
+        "no prefix matches"
+    );
+    assert_eq!(
+        find(PublicFilter {
+            trl_min: Some(5),
+            ..Default::default()
+        }),
+        [ai.id]
+    );
+    assert_eq!(
+        find(PublicFilter {
+            province: Some("can-tho".into()),
+            ..Default::default()
+        })
+        .len(),
+        2
+    );
 
-    let due = store.run(|conn| listings::due_for_expiry(conn, today(), 10)).unwrap();
+    let due = store
+        .run(|conn| listings::due_for_expiry(conn, today(), 10))
+        .unwrap();
     assert_eq!(due, [old.id]);
-    let exported = store.run(|conn| listings::published_after(conn, None, today(), 1)).unwrap();
-    let rest = store.run(|conn| listings::published_after(conn, Some(exported[0].id), today(), 10)).unwrap();
-    assert_eq!(exported.len() + rest.len(), 2, "keyset pages neither skip nor repeat");
+    let exported = store
+        .run(|conn| listings::published_after(conn, None, today(), 1))
+        .unwrap();
+    let rest = store
+        .run(|conn| listings::published_after(conn, Some(exported[0].id), today(), 10))
+        .unwrap();
+    assert_eq!(
+        exported.len() + rest.len(),
+        2,
+        "keyset pages neither skip nor repeat"
+    );
 }
 
 fn the_review_queue_is_oldest_first(db: &TestDatabase) {
@@ -140,9 +223,13 @@ fn the_review_queue_is_oldest_first(db: &TestDatabase) {
         store.run(|conn| listings::save(conn, &listing, 1)).unwrap();
         ids.push(listing.id);
     }
-    let queue = store.run(|conn| listings::review_queue(conn, PageRequest::default())).unwrap();
+    let queue = store
+        .run(|conn| listings::review_queue(conn, PageRequest::default()))
+        .unwrap();
     assert_eq!(queue.items.iter().map(|l| l.id).collect::<Vec<_>>(), ids);
-    let titles = store.run(|conn| listings::sibling_titles(conn, org, ids[0])).unwrap();
+    let titles = store
+        .run(|conn| listings::sibling_titles(conn, org, ids[0]))
+        .unwrap();
     assert_eq!(titles, [(ids[1], "Thứ hai gửi duyệt".to_owned())]);
 }
 
@@ -150,9 +237,17 @@ fn deleting_a_listing_removes_its_sectors_and_history(db: &TestDatabase) {
     let (store, org, user) = open(db);
     let listing = listing(org, user, "Xóa bản nháp này", &["2.7"], 5);
     store.run(|conn| listings::insert(conn, &listing)).unwrap();
-    store.run(|conn| listings::delete(conn, listing.id)).unwrap();
-    assert!(matches!(store.run(|conn| listings::get(conn, listing.id)), Err(StoreError::NotFound)));
-    assert!(matches!(store.run(|conn| listings::delete(conn, listing.id)), Err(StoreError::NotFound)));
+    store
+        .run(|conn| listings::delete(conn, listing.id))
+        .unwrap();
+    assert!(matches!(
+        store.run(|conn| listings::get(conn, listing.id)),
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.run(|conn| listings::delete(conn, listing.id)),
+        Err(StoreError::NotFound)
+    ));
 }
 
 techex_store::on_both_backends!(

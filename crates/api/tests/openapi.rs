@@ -1,0 +1,54 @@
+//! The OpenAPI document is snapshotted, so every change to the API surface shows up
+//! as a diff in review. After an intended change, regenerate the snapshot with
+//! `UPDATE_SNAPSHOTS=1 cargo test -p techex-api --test openapi`.
+
+use std::path::Path;
+
+#[test]
+fn the_openapi_document_matches_its_snapshot() {
+    let document = techex_api::openapi::document();
+    let mut json = serde_json::to_value(&document).unwrap();
+    // The version changes with every release; the shape is what is reviewed.
+    json["info"]["version"] = serde_json::Value::String("snapshot".into());
+    let actual = serde_json::to_string_pretty(&json).unwrap() + "\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/openapi.snapshot.json");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "the OpenAPI document changed; if intended, run UPDATE_SNAPSHOTS=1 cargo test -p techex-api --test openapi \
+         and review the diff of {}",
+        path.display()
+    );
+}
+
+#[test]
+fn every_operation_documents_its_responses_and_a_tag() {
+    let document = serde_json::to_value(techex_api::openapi::document()).unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    let operations: usize = paths
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        operations, 32,
+        "every route in routes::configure is documented"
+    );
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            assert!(
+                operation["responses"]
+                    .as_object()
+                    .is_some_and(|r| !r.is_empty()),
+                "{method} {path} has no responses"
+            );
+            assert!(
+                operation["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{method} {path} has no tag"
+            );
+        }
+    }
+}
