@@ -1,0 +1,279 @@
+//! The on-disk index of published listings. One writer, owned here; every commit
+//! carries the last applied outbox sequence as its payload, so after a crash the
+//! indexer knows exactly where to resume.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::TermQuery;
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+use techex_domain::taxonomy::Taxonomy;
+
+use crate::analysis::{self, BIGRAMS, FOLDED, STEMMED};
+use crate::document::IndexedListing;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index directory: {0}")]
+    Directory(String),
+    #[error("search index: corrupt stored profile: {0}")]
+    Profile(#[from] serde_json::Error),
+}
+
+pub type IndexResult<T> = Result<T, IndexError>;
+
+/// The schema's fields, resolved once.
+#[derive(Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub kind: Field,
+    pub owner: Field,
+    pub language: Field,
+    pub province: Field,
+    pub region: Field,
+    pub ip_status: Field,
+    pub transfer_modes: Field,
+    /// Each code with all its ancestors, so a filter on `2` finds `2.7`.
+    pub sectors: Field,
+    pub trl: Field,
+    pub published_at: Field,
+    pub valid_until: Field,
+    pub title: Field,
+    pub body: Field,
+    pub title_stem: Field,
+    pub body_stem: Field,
+    pub bigrams: Field,
+    pub facets: Field,
+    pub profile: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = |tokenizer: &str, stored: bool| {
+        let options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored {
+            options.set_stored()
+        } else {
+            options
+        }
+    };
+    let fields = Fields {
+        id: builder.add_text_field("id", STRING | STORED),
+        kind: builder.add_text_field("kind", STRING | STORED),
+        owner: builder.add_text_field("owner", STRING),
+        language: builder.add_text_field("language", STRING),
+        province: builder.add_text_field("province", STRING),
+        region: builder.add_text_field("region", STRING),
+        ip_status: builder.add_text_field("ip_status", STRING),
+        transfer_modes: builder.add_text_field("transfer_modes", STRING),
+        sectors: builder.add_text_field("sectors", STRING),
+        trl: builder.add_u64_field("trl", INDEXED | FAST),
+        published_at: builder.add_i64_field("published_at", INDEXED | FAST),
+        valid_until: builder.add_i64_field("valid_until", INDEXED | FAST),
+        title: builder.add_text_field("title", text(FOLDED, true)),
+        body: builder.add_text_field("body", text(FOLDED, true)),
+        title_stem: builder.add_text_field("title_stem", text(STEMMED, false)),
+        body_stem: builder.add_text_field("body_stem", text(STEMMED, false)),
+        bigrams: builder.add_text_field("bigrams", text(BIGRAMS, false)),
+        facets: builder.add_facet_field("facets", FacetOptions::default()),
+        profile: builder.add_text_field("profile", STORED),
+    };
+    (builder.build(), fields)
+}
+
+/// Days since the epoch, for date filters on fast fields.
+pub fn day_number(date: chrono::NaiveDate) -> i64 {
+    date.signed_duration_since(chrono::NaiveDate::default())
+        .num_days()
+}
+
+pub struct ListingIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+/// Memory for the writer's indexing buffer (tantivy's minimum is 15 MB per thread).
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+impl ListingIndex {
+    /// Opens the index in `dir`, creating it (and the directory) if needed.
+    pub fn open_or_create(dir: &Path) -> IndexResult<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| IndexError::Directory(format!("{}: {e}", dir.display())))?;
+        let directory = MmapDirectory::open(dir)
+            .map_err(|e| IndexError::Directory(format!("{}: {e}", dir.display())))?;
+        let (schema, _) = schema();
+        let index = Index::open_or_create(directory, schema)?;
+        Self::from_index(index)
+    }
+
+    /// An index in memory (evaluation, tests).
+    pub fn in_memory() -> IndexResult<Self> {
+        Self::from_index(Index::create_in_ram(schema().0))
+    }
+
+    fn from_index(index: Index) -> IndexResult<Self> {
+        analysis::register(index.tokenizers());
+        let (_, fields) = schema();
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
+    }
+
+    pub fn fields(&self) -> Fields {
+        self.fields
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds or replaces the listing (visible after the next commit).
+    pub fn upsert(&self, listing: &IndexedListing) -> IndexResult<()> {
+        let f = self.fields;
+        let taxonomy = Taxonomy::builtin();
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &listing.id);
+        doc.add_text(f.kind, listing.kind.as_str());
+        doc.add_text(f.owner, &listing.owner);
+        doc.add_text(f.language, &listing.language);
+        doc.add_facet(f.facets, Facet::from_path(["kind", listing.kind.as_str()]));
+        if let Some(province) = &listing.province {
+            doc.add_text(f.province, province);
+            doc.add_facet(f.facets, Facet::from_path(["province", province.as_str()]));
+            if let Some(region) = taxonomy.province(province).map(|p| p.region.clone()) {
+                doc.add_text(f.region, &region);
+            }
+        }
+        if let Some(status) = &listing.ip_status {
+            doc.add_text(f.ip_status, status);
+        }
+        for mode in &listing.transfer_modes {
+            doc.add_text(f.transfer_modes, mode.as_str());
+            doc.add_facet(f.facets, Facet::from_path(["transfer_mode", mode.as_str()]));
+        }
+        let mut sectors: Vec<String> = Vec::new();
+        for code in &listing.sectors {
+            sectors.push(code.clone());
+            sectors.extend(taxonomy.ancestors(code).into_iter().map(str::to_owned));
+        }
+        sectors.sort();
+        sectors.dedup();
+        for code in &sectors {
+            doc.add_text(f.sectors, code);
+            doc.add_facet(f.facets, Facet::from_path(["sector", code.as_str()]));
+        }
+        if let Some(trl) = listing.trl {
+            doc.add_u64(f.trl, u64::from(trl));
+            doc.add_facet(
+                f.facets,
+                Facet::from_path(["trl", trl.to_string().as_str()]),
+            );
+        }
+        doc.add_i64(f.published_at, listing.published_at);
+        doc.add_i64(f.valid_until, day_number(listing.valid_until));
+        let title = analysis::normalise(&listing.title);
+        let body = analysis::normalise(&listing.body());
+        doc.add_text(f.title, &title);
+        doc.add_text(f.title_stem, &title);
+        doc.add_text(f.body, &body);
+        doc.add_text(f.body_stem, &body);
+        let mut pairs = analysis::bigrams(&analysis::folded_tokens(&title));
+        pairs.extend(analysis::bigrams(&analysis::folded_tokens(&body)));
+        doc.add_text(f.bigrams, pairs.join(" "));
+        doc.add_text(f.profile, serde_json::to_string(listing)?);
+
+        let writer = self.writer();
+        writer.delete_term(Term::from_field_text(f.id, &listing.id));
+        writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Removes the listing, if indexed (effective after the next commit).
+    pub fn delete(&self, id: &str) {
+        self.writer()
+            .delete_term(Term::from_field_text(self.fields.id, id));
+    }
+
+    /// Commits pending changes with the outbox position they bring the index to, and
+    /// makes them visible to searches.
+    pub fn commit(&self, last_seq: i64) -> IndexResult<()> {
+        {
+            let mut writer = self.writer();
+            let mut prepared = writer.prepare_commit()?;
+            prepared.set_payload(&last_seq.to_string());
+            prepared.commit()?;
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The outbox sequence of the last commit (0 for a new index).
+    pub fn last_seq(&self) -> IndexResult<i64> {
+        let metas = self.index.load_metas()?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0))
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.searcher().num_docs()
+    }
+
+    /// The stored profile of the listing `id`, if indexed.
+    pub fn get(&self, id: &str) -> IndexResult<Option<IndexedListing>> {
+        let searcher = self.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        match top.first() {
+            Some((_, address)) => Ok(Some(self.profile(&searcher.doc(*address)?)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The stored profile of a retrieved document.
+    pub fn profile(&self, doc: &TantivyDocument) -> IndexResult<IndexedListing> {
+        let json = doc
+            .get_first(self.fields.profile)
+            .and_then(|v| v.as_str())
+            .unwrap_or("{}");
+        Ok(serde_json::from_str(json)?)
+    }
+}

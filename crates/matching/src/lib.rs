@@ -1,0 +1,24 @@
+//! techex matching: a tantivy index of published listings, free-text search with
+//! filters and facets, and ranked, explained matches between offers and needs.
+//!
+//! - [`analysis`]: how Vietnamese and English text becomes terms (NFC, lower-case,
+//!   diacritic folding so `nuoc thai` finds `nước thải`, English stems, and syllable
+//!   bigrams, since Vietnamese words are mostly two syllables).
+//! - [`document`]: what is indexed about a listing.
+//! - [`index`]: the on-disk index with the outbox position in its commit payload.
+//! - [`search`]: the catalogue search.
+//! - [`score`]: the match formula and its explanation.
+//!
+//! The index is derived data: the database is the truth, and the index can always
+//! be rebuilt from it.
+
+pub mod analysis;
+pub mod document;
+pub mod index;
+pub mod score;
+pub mod search;
+
+pub use document::IndexedListing;
+pub use index::{IndexError, ListingIndex};
+pub use score::{Explanation, MatchWeights, ScoredMatch};
+pub use search::{SearchFilters, SearchHit, SearchRequest, SearchResults};

@@ -1,0 +1,253 @@
+//! The index, search and matching on small hand-made data.
+
+#![expect(clippy::unwrap_used, reason = "a failed step is a failed test")]
+
+use chrono::{Duration, NaiveDate, Utc};
+use techex_domain::listing::{ListingKind, Price, TransferMode};
+use techex_matching::score::find_matches;
+use techex_matching::search::{SearchFilters, SearchRequest, search};
+use techex_matching::{IndexedListing, ListingIndex, MatchWeights};
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn listing(
+    id: &str,
+    kind: ListingKind,
+    owner: &str,
+    title: &str,
+    summary: &str,
+    sectors: &[&str],
+) -> IndexedListing {
+    IndexedListing {
+        id: id.into(),
+        kind,
+        owner: owner.into(),
+        language: "vi".into(),
+        title: title.into(),
+        summary: summary.into(),
+        description: String::new(),
+        keywords: vec![],
+        sectors: sectors.iter().map(|s| s.to_string()).collect(),
+        trl: Some(7),
+        ip_status: None,
+        transfer_modes: vec![TransferMode::Licence],
+        price: None,
+        province: Some("ha-noi".into()),
+        external_ref: None,
+        published_at: 1_700_000_000,
+        valid_until: today() + Duration::days(30),
+    }
+}
+
+fn corpus() -> ListingIndex {
+    let index = ListingIndex::in_memory().unwrap();
+    let offers = [
+        (
+            "o1",
+            "Công nghệ xử lý nước thải dệt nhuộm",
+            "Keo tụ điện hóa giảm 90% COD và độ màu nước thải nhà máy nhuộm.",
+            &["2.7"][..],
+        ),
+        (
+            "o2",
+            "Hệ thống lọc nước sinh hoạt",
+            "Lọc nước giếng khoan nhiễm sắt và asen cho hộ gia đình.",
+            &["2.7"][..],
+        ),
+        (
+            "o3",
+            "Máy sấy nông sản bơm nhiệt",
+            "Sấy cà phê, hồ tiêu tiết kiệm 40% điện năng.",
+            &["2.3"][..],
+        ),
+        (
+            "o4",
+            "Wastewater treatment for seafood plants",
+            "Anaerobic reactor cutting COD of seafood processing effluent.",
+            &["2.7"][..],
+        ),
+    ];
+    for (id, title, summary, sectors) in offers {
+        index
+            .upsert(&listing(
+                id,
+                ListingKind::Offer,
+                "institute",
+                title,
+                summary,
+                sectors,
+            ))
+            .unwrap();
+    }
+    index.commit(4).unwrap();
+    index
+}
+
+fn ids(hits: &[techex_matching::SearchHit]) -> Vec<&str> {
+    hits.iter().map(|h| h.id.as_str()).collect()
+}
+
+fn request(text: &str) -> SearchRequest {
+    SearchRequest {
+        text: text.into(),
+        filters: SearchFilters::default(),
+        today: today(),
+        offset: 0,
+        limit: 10,
+    }
+}
+
+#[test]
+fn text_typed_without_diacritics_finds_vietnamese_listings() {
+    let index = corpus();
+    let results = search(&index, &request("cong nghe xu ly nuoc thai")).unwrap();
+    assert_eq!(results.hits[0].id, "o1");
+    assert!(
+        results.hits[0].snippet.contains("<b>"),
+        "{}",
+        results.hits[0].snippet
+    );
+    let decomposed = search(
+        &index,
+        &request("xu\u{301} ly\u{301} nươ\u{301}c tha\u{309}i"),
+    )
+    .unwrap();
+    assert_eq!(decomposed.hits[0].id, "o1", "NFD input is normalised");
+}
+
+#[test]
+fn english_stems_match_and_syntax_is_never_an_error() {
+    let index = corpus();
+    let results = search(&index, &request("treating wastewaters")).unwrap();
+    assert_eq!(results.hits[0].id, "o4");
+    for odd in ["\"unclosed", "title:(", "AND OR NOT", "*", "-", "((("] {
+        assert!(search(&index, &request(odd)).is_ok(), "{odd}");
+    }
+}
+
+#[test]
+fn empty_text_browses_with_filters_and_facets() {
+    let index = corpus();
+    let mut browse = request("");
+    browse.filters.sectors = vec!["2".into()];
+    let results = search(&index, &browse).unwrap();
+    assert_eq!(results.total, 4, "sector 2 covers 2.3 and 2.7");
+    assert_eq!(results.facets["sector"]["2.7"], 3);
+    assert_eq!(results.facets["sector"]["2.3"], 1);
+    browse.filters.sectors = vec!["2.3".into()];
+    assert_eq!(ids(&search(&index, &browse).unwrap().hits), ["o3"]);
+    browse.filters.sectors = vec![];
+    browse.filters.trl_min = Some(8);
+    assert_eq!(search(&index, &browse).unwrap().total, 0);
+}
+
+#[test]
+fn deletes_and_expiry_hide_listings() {
+    let index = corpus();
+    index.delete("o1");
+    index.commit(5).unwrap();
+    assert!(
+        !ids(&search(&index, &request("nuoc thai det nhuom"))
+            .unwrap()
+            .hits)
+        .contains(&"o1")
+    );
+    let mut later = request("");
+    later.today = today() + Duration::days(31);
+    assert_eq!(search(&index, &later).unwrap().total, 0, "past valid_until");
+}
+
+#[test]
+fn matches_rank_the_right_offer_and_explain_it() {
+    let index = corpus();
+    let mut need = listing(
+        "n1",
+        ListingKind::Need,
+        "enterprise",
+        "Can xu ly nuoc thai nha may nhuom",
+        "Nuoc thai det nhuom co mau va COD cao, can giai phap 200 m3/ngay.",
+        &["2.7"],
+    );
+    need.trl = Some(8);
+    need.price = Some(Price {
+        min: None,
+        max: Some(500_000_000),
+        currency: "VND".into(),
+        negotiable: false,
+    });
+    let matches = find_matches(&index, &need, &MatchWeights::default(), today(), 10).unwrap();
+    assert_eq!(matches[0].listing.id, "o1");
+    let explanation = &matches[0].explanation;
+    assert!(
+        explanation.matched_terms.iter().any(|t| t == "nuoc thai"),
+        "{:?}",
+        explanation.matched_terms
+    );
+    let total: f32 = explanation.components.iter().map(|c| c.contribution).sum();
+    assert!(
+        (total - matches[0].score).abs() < 1e-5,
+        "contributions add up to the score"
+    );
+    let trl = explanation
+        .components
+        .iter()
+        .find(|c| c.name == "trl")
+        .unwrap();
+    assert_eq!(trl.note.as_deref(), Some("TRL 7, the need asks for 8"));
+    assert!(matches.iter().all(|m| m.listing.kind == ListingKind::Offer));
+}
+
+#[test]
+fn matches_never_include_the_same_organisation() {
+    let index = corpus();
+    let own = listing(
+        "n2",
+        ListingKind::Need,
+        "institute",
+        "Xử lý nước thải",
+        "nước thải",
+        &["2.7"],
+    );
+    index
+        .upsert(&listing(
+            "n3",
+            ListingKind::Offer,
+            "institute",
+            "Xử lý nước thải khác",
+            "nước thải",
+            &["2.7"],
+        ))
+        .unwrap();
+    index.commit(6).unwrap();
+    assert!(
+        find_matches(&index, &own, &MatchWeights::default(), today(), 10)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_outbox_position_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = ListingIndex::open_or_create(dir.path()).unwrap();
+        assert_eq!(index.last_seq().unwrap(), 0);
+        index
+            .upsert(&listing(
+                "o9",
+                ListingKind::Offer,
+                "x",
+                "Vật liệu nano",
+                "nano bạc",
+                &["2.10"],
+            ))
+            .unwrap();
+        index.commit(42).unwrap();
+    }
+    let index = ListingIndex::open_or_create(dir.path()).unwrap();
+    assert_eq!(index.last_seq().unwrap(), 42);
+    assert_eq!(index.num_docs(), 1);
+    assert_eq!(index.get("o9").unwrap().unwrap().title, "Vật liệu nano");
+}
