@@ -26,7 +26,7 @@ pub fn sweep(state: &AppState) -> Result<usize, ApiError> {
         let transition = Transition {
             listing: id,
             actor: None,
-            command: Command::Expire,
+            command: Command::Expire(today),
             expected_version: None,
             note: Some("valid-until date passed".into()),
             client_ip: None,

@@ -186,8 +186,7 @@ fn import_line(
         })?;
     let external_ref = content.external_ref.clone().unwrap_or_default();
 
-    let Some(existing) = listings::find_by_external_ref(conn, organisation.id, &external_ref)?
-    else {
+    let Some(existing) = find_existing(conn, organisation.id, &external_ref)? else {
         // The organisation's first user stands as creator when an operator or the
         // command line imports on its behalf.
         let created_by = match options.actor {
@@ -218,6 +217,12 @@ fn import_line(
         }
         return Ok(Outcome::Created);
     };
+    // A listing exported without its own reference carries its id as one: keep it
+    // reference-less, as it was.
+    let mut content = content;
+    if existing.id.to_string() == external_ref {
+        content.external_ref = existing.content.external_ref.clone();
+    }
 
     if existing.kind != kind {
         return Err(ApiError::validation(
@@ -228,14 +233,21 @@ fn import_line(
             ),
         ));
     }
-    let pending = existing
+    // Compared with the approved content: an export carries that, not a pending edit.
+    let changed = existing.content != content;
+    let pending_edit = existing
         .revision
         .as_ref()
-        .filter(|r| r.status == RevisionStatus::PendingReview);
-    let changed = *pending.map_or(&existing.content, |r| &r.content) != content;
-    let published = existing.status == ListingStatus::Published && pending.is_none();
+        .is_some_and(|r| r.status == RevisionStatus::PendingReview);
+    let published = existing.status == ListingStatus::Published;
     if !changed && (!options.publish || published) {
         return Ok(Outcome::Unchanged);
+    }
+    if changed && pending_edit {
+        // Never overwrite an owner's edit that waits for review.
+        return Err(ApiError::Conflict(
+            "the listing has an edit waiting for review; approve or reject it before importing over it".into(),
+        ));
     }
     let mut listing = existing;
     if changed {
@@ -276,6 +288,24 @@ fn step(
     workflow::perform(conn, transition, now)?.ok_or_else(|| {
         ApiError::internal(anyhow::anyhow!("an import step deleted listing {listing}"))
     })
+}
+
+/// The listing with this reference, or — for a reference that is a listing id, as
+/// exports write for listings without one — that listing of the organisation.
+fn find_existing(
+    conn: &mut DbConnection,
+    owner: OrganisationId,
+    external_ref: &str,
+) -> Result<Option<Listing>, ApiError> {
+    if let Some(listing) = listings::find_by_external_ref(conn, owner, external_ref)? {
+        return Ok(Some(listing));
+    }
+    let Ok(id) = external_ref.parse::<ListingId>() else {
+        return Ok(None);
+    };
+    Ok(listings::get_many(conn, &[id])?
+        .into_iter()
+        .find(|l| l.owner == owner))
 }
 
 fn first_user(conn: &mut DbConnection, organisation: OrganisationId) -> Option<UserId> {

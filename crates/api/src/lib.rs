@@ -9,6 +9,7 @@ pub mod cli;
 pub mod expiry;
 pub mod extract;
 pub mod import;
+pub mod indexer;
 pub mod listing_views;
 pub mod logging;
 pub mod metrics;

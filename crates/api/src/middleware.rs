@@ -28,7 +28,11 @@ pub async fn observe(
     let request_id =
         incoming_request_id(&req).unwrap_or_else(|| Uuid::new_v4().simple().to_string());
     req.extensions_mut().insert(RequestId(request_id.clone()));
-    let method = req.method().to_string();
+    // Only standard methods become metric labels: anyone can send any method.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") => m.to_owned(),
+        _ => "OTHER".to_owned(),
+    };
     let path = req.path().to_owned();
     let started = Instant::now();
     let span = tracing::info_span!("request", request_id = %request_id, %method, %path);

@@ -44,6 +44,8 @@ use crate::routes;
         routes::listings::history,
         routes::listings::mine,
         routes::moderation::queue,
+        routes::search::search,
+        routes::search::matches,
         routes::taxonomy::sectors,
         routes::taxonomy::provinces,
     ),
@@ -56,6 +58,7 @@ use crate::routes;
         (name = "audit", description = "The append-only audit log"),
         (name = "listings", description = "Technology offers and needs, and their review"),
         (name = "moderation", description = "The operators' review queue"),
+        (name = "search", description = "Full-text search and explained matches"),
         (name = "taxonomy", description = "Sectors and provinces, in Vietnamese and English"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

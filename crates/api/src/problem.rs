@@ -243,6 +243,15 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(what) => Self::Conflict(format!("already exists ({what})")),
             StoreError::Stale { current } => crate::workflow::stale(current),
             StoreError::Pool(e) => Self::Unavailable(format!("the database is unavailable: {e}")),
+            // PostgreSQL refuses NUL characters in text; input validation should have
+            // caught them, and this keeps any that slip through a 400, not a 500.
+            StoreError::Database(techex_store::DieselError::DatabaseError(_, info))
+                if info.message().contains("invalid byte sequence") =>
+            {
+                Self::BadRequest(
+                    "the request contains characters that cannot be stored (e.g. NUL)".into(),
+                )
+            }
             other => Self::Internal(anyhow::Error::new(other)),
         }
     }

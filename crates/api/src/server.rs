@@ -36,7 +36,11 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied database migrations");
     }
+    let index_dir = settings.index_dir();
+    let index = techex_matching::ListingIndex::open_or_create(&index_dir)
+        .with_context(|| format!("cannot open the search index in {}", index_dir.display()))?;
     Ok(AppState {
+        index: std::sync::Arc::new(index),
         tokens: TokenService::new(&jwt_secret, &settings.auth),
         passwords: Passwords::new(settings.auth.max_concurrent_hashes)?,
         throttle: LoginThrottle::new(&settings.login_throttle),
@@ -91,6 +95,11 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         let store = state.store.clone();
         web::block(move || store.run(users::count_operators)).await??
     };
+    crate::indexer::spawn(
+        state.store.clone(),
+        state.index.clone(),
+        std::time::Duration::from_millis(state.settings.listings.index_poll_ms.max(10)),
+    );
     let state = web::Data::new(state);
     crate::expiry::spawn(
         state.clone(),

@@ -47,6 +47,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
         "login_throttle.per_account_window_secs",
     ),
     ("TECHEX_EXPIRY_SWEEP_SECS", "listings.expiry_sweep_secs"),
+    ("TECHEX_INDEX_POLL_MS", "listings.index_poll_ms"),
     ("TECHEX_LOG_FORMAT", "log.format"),
     ("TECHEX_LOG", "log.level"),
 ];
@@ -59,6 +60,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub login_throttle: LoginThrottleSettings,
     pub listings: ListingSettings,
+    pub matching: techex_matching::MatchWeights,
     pub log: LogSettings,
 }
 
@@ -66,6 +68,7 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct ListingSettings {
     pub expiry_sweep_secs: u64,
+    pub index_poll_ms: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -230,6 +233,11 @@ impl Settings {
             return Ok(DatabaseUrl::Sqlite(self.server.data_dir.join("techex.db")));
         }
         DatabaseUrl::parse(&self.database.url).map_err(|e| anyhow::anyhow!("database.url: {e}"))
+    }
+
+    /// Where the search index lives.
+    pub fn index_dir(&self) -> PathBuf {
+        self.server.data_dir.join("index")
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -14,6 +14,8 @@ use crate::settings::Settings;
 
 pub struct AppState {
     pub store: Store,
+    /// The search index, derived from the store by [`crate::indexer`].
+    pub index: std::sync::Arc<techex_matching::ListingIndex>,
     pub tokens: TokenService,
     pub passwords: Passwords,
     pub throttle: LoginThrottle,
@@ -47,13 +49,20 @@ impl AppState {
         }
     }
 
-    /// The client's address: the peer, or the first X-Forwarded-For hop when the
-    /// server is configured to sit behind a trusted proxy.
+    /// The client's address: the peer, or — behind a trusted proxy — the last
+    /// `X-Forwarded-For` hop, the one that proxy appended (earlier hops are
+    /// whatever the client chose to send).
     pub fn client_ip(&self, req: &HttpRequest) -> Option<String> {
         if self.settings.server.trust_proxy_headers
-            && let Some(forwarded) = req.connection_info().realip_remote_addr()
+            && let Some(last) = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .map(str::trim)
+                .filter(|hop| !hop.is_empty())
         {
-            return Some(strip_port(forwarded).to_owned());
+            return Some(strip_port(last).to_owned());
         }
         req.peer_addr().map(|addr| addr.ip().to_string())
     }

@@ -39,6 +39,16 @@ pub fn perform(
         {
             return Err(stale(listing.version));
         }
+        if let Command::Edit(content) = &transition.command
+            && let Some(reference) = &content.external_ref
+            && reference.as_str() != listing.content.external_ref.as_deref().unwrap_or_default()
+            && listings::find_by_external_ref(conn, listing.owner, reference)?
+                .is_some_and(|other| other.id != listing.id)
+        {
+            return Err(ApiError::Conflict(
+                "your organisation already has a listing with this external_ref".into(),
+            ));
+        }
         let from = listing.status;
         let read_version = listing.version;
         let action = transition.command.action();

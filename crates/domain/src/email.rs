@@ -12,7 +12,7 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let email = raw.trim().to_lowercase();
+        let email = crate::text::nfc(raw.trim()).to_lowercase();
         if email.is_empty() {
             return Err("must not be empty".into());
         }

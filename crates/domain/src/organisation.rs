@@ -160,7 +160,10 @@ fn parse_website(raw: Option<&str>) -> Result<Option<String>, String> {
     if url.len() > 300 {
         return Err("must be at most 300 characters".into());
     }
-    if host.is_empty() || !host.contains('.') || url.chars().any(char::is_whitespace) {
+    if host.is_empty()
+        || !host.contains('.')
+        || url.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err("is not a valid web address".into());
     }
     Ok(Some(url.to_owned()))

@@ -97,6 +97,15 @@ diesel::table! {
 diesel::joinable!(listings -> organisations (owner_organisation_id));
 diesel::joinable!(listing_sectors -> listings (listing_id));
 diesel::joinable!(listing_history -> listings (listing_id));
+
+diesel::table! {
+    listing_events (seq) {
+        seq -> BigInt,
+        listing_id -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
@@ -104,4 +113,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     listings,
     listing_sectors,
     listing_history,
+    listing_events,
 );

@@ -54,6 +54,29 @@ pub async fn list(
         .map(str::parse::<AuditAction>)
         .transpose()
         .map_err(|e| ApiError::validation("action", e))?;
+    let mut errors = techex_domain::ValidationErrors::new();
+    for (field, value) in [
+        ("object_type", &query.object_type),
+        ("object_id", &query.object_id),
+    ] {
+        if value
+            .as_deref()
+            .is_some_and(|v| v.chars().count() > 200 || v.chars().any(char::is_control))
+        {
+            errors.add(
+                field,
+                "must be at most 200 characters without control characters",
+            );
+        }
+    }
+    for (field, time) in [("from", query.from), ("to", query.to)] {
+        if time.is_some_and(|t| !(1970..=9999).contains(&chrono::Datelike::year(&t))) {
+            errors.add(field, "must be between the years 1970 and 9999");
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     if let (Some(from), Some(to)) = (query.from, query.to)
         && from >= to
     {

@@ -150,7 +150,14 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let client_ip = state.client_ip(&req);
     let address = client_ip.clone().unwrap_or_else(|| "unknown".into());
-    let account = body.email.trim().to_lowercase();
+    // The throttle key and the audit's record of what was typed: control characters
+    // (a NUL would be refused by PostgreSQL) are dropped, the length is capped.
+    let account: String = techex_domain::text::nfc(body.email.trim())
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(254)
+        .collect();
     let now = Instant::now();
     let throttled = state
         .throttle

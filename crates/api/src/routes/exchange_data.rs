@@ -198,6 +198,15 @@ const CSV_HEADER: [&str; 22] = [
     "published_at",
 ];
 
+/// Spreadsheets run a cell that starts with = + - @ as a formula; a leading
+/// apostrophe makes it text (OWASP CSV injection).
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
 fn csv_rows(
     page: &[Listing],
     names: &std::collections::HashMap<techex_domain::OrganisationId, techex_domain::Organisation>,
@@ -211,7 +220,7 @@ fn csv_rows(
         let c = &listing.content;
         let price = c.price.as_ref();
         let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
-        let _ = writer.write_record([
+        let row = [
             listing.id.to_string(),
             listing.kind.to_string(),
             c.title.clone(),
@@ -244,7 +253,8 @@ fn csv_rows(
                 .published_at
                 .map(|t| t.to_rfc3339())
                 .unwrap_or_default(),
-        ]);
+        ];
+        let _ = writer.write_record(row.iter().map(|cell| spreadsheet_safe(cell).into_owned()));
     }
     let mut out = writer.into_inner().unwrap_or_default();
     let _ = out.flush();

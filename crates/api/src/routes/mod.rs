@@ -9,6 +9,7 @@ pub mod listings;
 pub mod me;
 pub mod moderation;
 pub mod organisations;
+pub mod search;
 pub mod taxonomy;
 pub mod users;
 

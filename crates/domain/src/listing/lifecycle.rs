@@ -167,7 +167,9 @@ pub enum Command {
     Archive,
     /// The new valid-until date.
     Renew(NaiveDate),
-    Expire,
+    /// Expiry on this day; refused if the listing is still valid then (it may have
+    /// been renewed since the sweep looked).
+    Expire(NaiveDate),
     Delete,
 }
 
@@ -181,7 +183,7 @@ impl Command {
             Self::Reject(_) => Action::Reject,
             Self::Archive => Action::Archive,
             Self::Renew(_) => Action::Renew,
-            Self::Expire => Action::Expire,
+            Self::Expire(_) => Action::Expire,
             Self::Delete => Action::Delete,
         }
     }
@@ -196,11 +198,17 @@ impl Listing {
         command: Command,
         now: DateTime<Utc>,
     ) -> Result<Step, IllegalTransition> {
-        let step = plan(
-            self.status,
-            self.revision.as_ref().map(|r| r.status),
-            command.action(),
-        )?;
+        let refused = IllegalTransition {
+            status: self.status,
+            revision: self.revision.as_ref().map(|r| r.status),
+            action: command.action(),
+        };
+        if let Command::Expire(today) = command
+            && self.content.valid_until >= today
+        {
+            return Err(refused);
+        }
+        let step = plan(self.status, refused.revision, command.action())?;
         match (step, command) {
             (Step::Delete, _) => return Ok(step),
             (Step::Edit { to }, Command::Edit(content)) => {
@@ -232,6 +240,10 @@ impl Listing {
             (Step::DiscardRevision, _) => self.revision = None,
             (Step::Renew, Command::Renew(valid_until)) => {
                 self.content.valid_until = valid_until;
+                // A pending edit would otherwise bring the old date back when approved.
+                if let Some(revision) = self.revision.as_mut() {
+                    revision.content.valid_until = valid_until;
+                }
                 self.status = ListingStatus::Published;
             }
             (Step::Move { to }, command) => {
@@ -246,19 +258,14 @@ impl Listing {
                     (ListingStatus::Rejected, Command::Reject(rejection)) => {
                         self.rejection = Some(rejection)
                     }
-                    (ListingStatus::Archived, _) => self.revision = None,
+                    // A listing leaving the catalogue takes its pending edit with it.
+                    (ListingStatus::Archived | ListingStatus::Expired, _) => self.revision = None,
                     _ => {}
                 }
             }
             // plan() pairs each step with the action of its command, so the data
             // always matches; an impossible pairing is refused rather than guessed.
-            (_, command) => {
-                return Err(IllegalTransition {
-                    status: self.status,
-                    revision: None,
-                    action: command.action(),
-                });
-            }
+            _ => return Err(refused),
         }
         self.version += 1;
         self.updated_at = now;
@@ -483,12 +490,51 @@ mod perform_tests {
     }
 
     #[test]
+    fn renewal_carries_over_to_a_pending_edit_and_expiry_respects_renewal() {
+        let now = Utc::now();
+        let mut listing = draft();
+        listing.perform(Command::Submit, now).unwrap();
+        listing.perform(Command::Approve, now).unwrap();
+        listing
+            .perform(Command::Edit(Box::new(content("Edited"))), now)
+            .unwrap();
+        let later = NaiveDate::from_ymd_opt(2028, 6, 1).unwrap();
+        listing.perform(Command::Renew(later), now).unwrap();
+        listing.perform(Command::Approve, now).unwrap();
+        assert_eq!(
+            listing.content.valid_until, later,
+            "approving the edit keeps the renewal"
+        );
+        let day_before = later - chrono::Duration::days(1);
+        assert!(
+            listing.perform(Command::Expire(day_before), now).is_err(),
+            "still valid: not expired"
+        );
+        listing
+            .perform(Command::Edit(Box::new(content("Edited again"))), now)
+            .unwrap();
+        listing
+            .perform(Command::Expire(later + chrono::Duration::days(1)), now)
+            .unwrap();
+        assert_eq!(listing.status, ListingStatus::Expired);
+        assert!(
+            listing.revision.is_none(),
+            "an expired listing leaves no edit stuck in the queue"
+        );
+    }
+
+    #[test]
     fn renewal_moves_the_date_and_revives_an_expired_listing() {
         let now = Utc::now();
         let mut listing = draft();
         listing.perform(Command::Submit, now).unwrap();
         listing.perform(Command::Approve, now).unwrap();
-        listing.perform(Command::Expire, now).unwrap();
+        listing
+            .perform(
+                Command::Expire(now.date_naive() + chrono::Duration::days(400)),
+                now,
+            )
+            .unwrap();
         assert_eq!(listing.status, ListingStatus::Expired);
         let later = NaiveDate::from_ymd_opt(2028, 1, 31).unwrap();
         listing.perform(Command::Renew(later), now).unwrap();

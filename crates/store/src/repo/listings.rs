@@ -13,7 +13,10 @@ use crate::connection::DbConnection;
 use crate::error::{StoreError, StoreResult};
 use crate::paging::{Page, PageRequest};
 use crate::rows::parse_id;
-use crate::schema::{listing_history::dsl as h, listing_sectors::dsl as ls, listings::dsl as l};
+use crate::schema::{
+    listing_events::dsl as ev, listing_history::dsl as h, listing_sectors::dsl as ls,
+    listings::dsl as l,
+};
 use crate::time::{self, from_db, to_db};
 
 const T: &str = "listings";
@@ -165,7 +168,60 @@ pub fn insert(conn: &mut DbConnection, listing: &Listing) -> StoreResult<()> {
     diesel::insert_into(l::listings)
         .values(ListingRow::from_listing(listing)?)
         .execute(conn)?;
-    index_sectors(conn, listing)
+    index_sectors(conn, listing)?;
+    announce(conn, listing.id)
+}
+
+/// Appends the change to the outbox. Every write of a listing calls this in its
+/// own transaction, so the outbox never misses a committed change.
+fn announce(conn: &mut DbConnection, id: ListingId) -> StoreResult<()> {
+    if let DbConnection::Postgresql(_) = conn {
+        // Held until commit: appends are serialised, so sequence order is commit
+        // order (SQLite serialises all writers anyway).
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7243001)").execute(conn)?;
+    }
+    diesel::insert_into(ev::listing_events)
+        .values((
+            ev::listing_id.eq(id.to_string()),
+            ev::occurred_at.eq(time::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Outbox entries after `seq`, oldest first: (sequence, listing).
+pub fn events_after(
+    conn: &mut DbConnection,
+    seq: i64,
+    limit: i64,
+) -> StoreResult<Vec<(i64, ListingId)>> {
+    let rows: Vec<(i64, String)> = ev::listing_events
+        .filter(ev::seq.gt(seq))
+        .order(ev::seq.asc())
+        .limit(limit)
+        .select((ev::seq, ev::listing_id))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(seq, id)| Ok((seq, parse_id(T, &id)?)))
+        .collect()
+}
+
+/// The newest outbox sequence (0 when empty).
+pub fn last_event_seq(conn: &mut DbConnection) -> StoreResult<i64> {
+    let max: Option<i64> = ev::listing_events
+        .select(diesel::dsl::max(ev::seq))
+        .first(conn)?;
+    Ok(max.unwrap_or(0))
+}
+
+/// The listings with these ids (unknown ids are left out).
+pub fn get_many(conn: &mut DbConnection, ids: &[ListingId]) -> StoreResult<Vec<Listing>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows = l::listings
+        .filter(l::id.eq_any(keys))
+        .select(ListingRow::as_select())
+        .load(conn)?;
+    convert(rows)
 }
 
 pub fn get(conn: &mut DbConnection, id: ListingId) -> StoreResult<Listing> {
@@ -190,7 +246,8 @@ pub fn save(conn: &mut DbConnection, listing: &Listing, expected_version: i64) -
         let current: i64 = l::listings.find(&id).select(l::version).first(conn)?;
         return Err(StoreError::Stale { current });
     }
-    index_sectors(conn, listing)
+    index_sectors(conn, listing)?;
+    announce(conn, listing.id)
 }
 
 pub fn delete(conn: &mut DbConnection, id: ListingId) -> StoreResult<()> {
@@ -201,7 +258,7 @@ pub fn delete(conn: &mut DbConnection, id: ListingId) -> StoreResult<()> {
     if deleted == 0 {
         return Err(StoreError::NotFound);
     }
-    Ok(())
+    announce(conn, parse_id(T, &id)?)
 }
 
 pub fn find_by_external_ref(

@@ -42,7 +42,8 @@ pub fn get(conn: &mut DbConnection, id: OrganisationId) -> StoreResult<Organisat
         .try_into()
 }
 
-/// The first organisation of this kind with exactly this name, if any.
+/// The first *verified* organisation of this kind with exactly this name, if any
+/// (unverified ones were registered by anybody and must not be joined by name).
 pub fn find_by_name(
     conn: &mut DbConnection,
     name: &str,
@@ -51,6 +52,7 @@ pub fn find_by_name(
     o::organisations
         .filter(o::name.eq(name))
         .filter(o::kind.eq(kind.as_str()))
+        .filter(o::verified.eq(true))
         .order(o::created_at.asc())
         .select(OrganisationRow::as_select())
         .first(conn)

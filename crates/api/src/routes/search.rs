@@ -1,0 +1,316 @@
+//! Search over published listings, and ranked, explained matches for a listing.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use techex_domain::listing::{ListingKind, TransferMode};
+use techex_domain::taxonomy::Taxonomy;
+use techex_domain::{AccessDenied, ListingId, OrganisationId, ValidationErrors};
+use techex_matching::IndexedListing;
+use techex_matching::score::{Component, find_matches};
+use techex_matching::search::{self, SearchFilters, SearchRequest};
+use techex_store::repo::{listings, organisations};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::AuthUser;
+use crate::auth::extract::deny;
+use crate::extract::{Query, path_id};
+use crate::listing_views::OrganisationSummary;
+use crate::problem::ApiError;
+use crate::routes::Paging;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// Any text, in Vietnamese or English, with or without diacritics; empty browses
+    /// the newest listings.
+    pub q: Option<String>,
+    /// offer or need.
+    pub kind: Option<String>,
+    /// A sector code (listings in it or below it).
+    pub sector: Option<String>,
+    pub trl_min: Option<u8>,
+    pub trl_max: Option<u8>,
+    pub ip_status: Option<String>,
+    pub transfer_mode: Option<String>,
+    /// A province code or name.
+    pub province: Option<String>,
+    /// ISO 639-1.
+    pub language: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchHitView {
+    pub id: uuid::Uuid,
+    pub kind: String,
+    pub title: String,
+    pub external_ref: Option<String>,
+    /// An excerpt with the matching words in `<b>…</b>`; everything else is HTML-escaped.
+    pub snippet: String,
+    pub score: f32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResultsView {
+    pub items: Vec<SearchHitView>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: usize,
+    /// Counts over all matches: kind, sector, trl, province, transfer_mode → value → count.
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// Full-text search over published listings with filters and facet counts.
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchQuery),
+    responses(
+        (status = 200, body = SearchResultsView),
+        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn search(
+    state: web::Data<AppState>,
+    Query(query): Query<SearchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let paging = Paging {
+        page: query.page,
+        per_page: query.per_page,
+    }
+    .request()?;
+    let taxonomy = Taxonomy::builtin();
+    let mut errors = ValidationErrors::new();
+    let kind = errors
+        .check(
+            "kind",
+            query
+                .kind
+                .as_deref()
+                .map(str::parse::<ListingKind>)
+                .transpose(),
+        )
+        .flatten();
+    if let Some(sector) = query
+        .sector
+        .as_deref()
+        .filter(|s| taxonomy.sector(s).is_none())
+    {
+        errors.add("sector", format!("'{sector}' is not a sector code"));
+    }
+    let province = match query.province.as_deref() {
+        Some(text) => errors.check(
+            "province",
+            taxonomy
+                .find_province(text)
+                .map(|p| p.code.clone())
+                .ok_or_else(|| format!("'{text}' is not a province")),
+        ),
+        None => None,
+    };
+    let transfer_mode = errors
+        .check(
+            "transfer_mode",
+            query
+                .transfer_mode
+                .as_deref()
+                .map(str::parse::<TransferMode>)
+                .transpose(),
+        )
+        .flatten();
+    let ip_status = errors
+        .check(
+            "ip_status",
+            query
+                .ip_status
+                .as_deref()
+                .map(str::parse::<techex_domain::listing::IpStatus>)
+                .transpose(),
+        )
+        .flatten();
+    for (field, level) in [("trl_min", query.trl_min), ("trl_max", query.trl_max)] {
+        if level.is_some_and(|l| !(1..=9).contains(&l)) {
+            errors.add(field, "must be from 1 to 9");
+        }
+    }
+    let text = query.q.unwrap_or_default();
+    if text.chars().count() > 500 {
+        errors.add("q", "must be at most 500 characters");
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let request = SearchRequest {
+        text,
+        filters: SearchFilters {
+            kind,
+            sectors: query.sector.into_iter().collect(),
+            trl_min: query.trl_min,
+            trl_max: query.trl_max,
+            ip_status: ip_status.map(|s| s.as_str().to_owned()),
+            transfer_modes: transfer_mode
+                .map(|m| m.as_str().to_owned())
+                .into_iter()
+                .collect(),
+            province,
+            language: query.language.map(|l| l.trim().to_ascii_lowercase()),
+        },
+        today: Utc::now().date_naive(),
+        offset: paging.offset() as usize,
+        limit: paging.per_page() as usize,
+    };
+    let index = state.index.clone();
+    let results = web::block(move || search::search(&index, &request))
+        .await?
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(SearchResultsView {
+        items: results
+            .hits
+            .into_iter()
+            .filter_map(|hit| {
+                Some(SearchHitView {
+                    id: hit.id.parse().ok()?,
+                    kind: hit.kind.as_str().to_owned(),
+                    title: hit.title,
+                    external_ref: hit.external_ref,
+                    snippet: hit.snippet,
+                    score: hit.score,
+                })
+            })
+            .collect(),
+        page: paging.page(),
+        per_page: paging.per_page(),
+        total: results.total,
+        facets: results.facets,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MatchQuery {
+    /// How many matches, 1–50 (default 10).
+    pub limit: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ComponentView {
+    /// text, sector, trl, transfer_mode, price or region.
+    pub name: String,
+    pub weight: f32,
+    /// In [0, 1].
+    pub value: f32,
+    /// weight × value; the contributions add up to the score.
+    pub contribution: f32,
+    pub note: Option<String>,
+}
+
+impl From<Component> for ComponentView {
+    fn from(c: Component) -> Self {
+        Self {
+            name: c.name.to_owned(),
+            weight: c.weight,
+            value: c.value,
+            contribution: c.contribution,
+            note: c.note,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MatchView {
+    pub id: uuid::Uuid,
+    pub kind: String,
+    pub title: String,
+    pub summary: String,
+    pub trl: Option<u8>,
+    pub province: Option<String>,
+    pub organisation: Option<OrganisationSummary>,
+    pub score: f32,
+    /// Words both listings use (folded, e.g. "nuoc thai").
+    pub matched_terms: Vec<String>,
+    pub components: Vec<ComponentView>,
+}
+
+/// Ranked listings of the other kind for this listing — offers for a need, needs
+/// for an offer — never from its own organisation, each with its explanation.
+/// For the listing's organisation and operators.
+#[utoipa::path(get, path = "/api/v1/listings/{id}/matches", tag = "search", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "listing id"), MatchQuery),
+    responses(
+        (status = 200, body = Vec<MatchView>),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn matches(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<String>,
+    Query(query): Query<MatchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit.unwrap_or(10);
+    if !(1..=50).contains(&limit) {
+        return Err(ApiError::validation("limit", "must be from 1 to 50"));
+    }
+    let id: ListingId = path_id(&id, "id")?;
+    let listing = state
+        .db(move |conn| listings::get(conn, id))
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("no such listing".into()),
+            other => other,
+        })?;
+    let actor = auth.actor();
+    if !(actor.role.is_operator() || actor.organisation_id == listing.owner) {
+        deny(
+            &req,
+            actor.user_id,
+            AccessDenied("matches of another organisation's listing".into()),
+        )
+        .await;
+        return Err(ApiError::NotFound("no such listing".into()));
+    }
+    let source = IndexedListing::from(&listing);
+    let index = state.index.clone();
+    let weights = state.settings.matching.clone();
+    let today = Utc::now().date_naive();
+    let found = web::block(move || find_matches(&index, &source, &weights, today, limit))
+        .await?
+        .map_err(ApiError::internal)?;
+    let owners: Vec<OrganisationId> = found
+        .iter()
+        .filter_map(|m| m.listing.owner.parse().ok())
+        .collect();
+    let names = state
+        .db(move |conn| organisations::get_many(conn, &owners))
+        .await?;
+    let views: Vec<MatchView> = found
+        .into_iter()
+        .filter_map(|m| {
+            let organisation = m
+                .listing
+                .owner
+                .parse::<OrganisationId>()
+                .ok()
+                .and_then(|o| names.get(&o))
+                .map(OrganisationSummary::from);
+            Some(MatchView {
+                id: m.listing.id.parse().ok()?,
+                kind: m.listing.kind.as_str().to_owned(),
+                title: m.listing.title,
+                summary: m.listing.summary,
+                trl: m.listing.trl,
+                province: m.listing.province,
+                organisation,
+                score: m.score,
+                matched_terms: m.explanation.matched_terms,
+                components: m
+                    .explanation
+                    .components
+                    .into_iter()
+                    .map(ComponentView::from)
+                    .collect(),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
