@@ -42,6 +42,9 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit
     Migrate,
+    /// Rebuild the search index from the database into a fresh directory and swap
+    /// it in (run while the server is stopped)
+    Reindex,
     /// Import listings from a JSON Lines file (`-` for standard input), as
     /// POST /api/v1/listings/import does
     Import {
@@ -87,6 +90,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
+        Command::Reindex => reindex(&settings),
         Command::Import { file, publish } => import(&settings, &file, publish),
         Command::CreateOperator {
             email,
@@ -127,6 +131,30 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
     for name in applied {
         println!("applied {name}");
     }
+    Ok(())
+}
+
+fn reindex(settings: &Settings) -> anyhow::Result<()> {
+    use std::io::{IsTerminal, Write};
+
+    let store = server::open_store(settings)?;
+    store.migrate()?;
+    let started = std::time::Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    let count = crate::indexer::rebuild(&store, &settings.index_dir(), |done, total| {
+        if terminal {
+            eprint!("\rindexed {done}/{total} listings");
+            let _ = std::io::stderr().flush();
+        }
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if terminal {
+        eprintln!();
+    }
+    println!(
+        "reindexed {count} published listings in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

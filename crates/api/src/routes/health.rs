@@ -26,6 +26,9 @@ pub struct ReadyView {
     pub status: String,
     /// `postgres` or `sqlite`.
     pub database: String,
+    /// Listing changes not yet applied to the search index.
+    pub index_lag: i64,
+    pub indexed_listings: u64,
 }
 
 /// The database answers; 503 problem when it does not.
@@ -38,9 +41,13 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     web::block(move || store.ping())
         .await?
         .map_err(|e| ApiError::Unavailable(format!("the database is not reachable: {e}")))?;
+    let (store, index) = (state.store.clone(), state.index.clone());
+    let index_lag = web::block(move || crate::indexer::lag(&store, &index)).await??;
     Ok(HttpResponse::Ok().json(ReadyView {
         status: "ready".into(),
         database: state.store.backend().to_string(),
+        index_lag,
+        indexed_listings: state.index.num_docs(),
     }))
 }
 
@@ -48,7 +55,22 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, body = String, content_type = "text/plain")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let (connections, idle) = state.store.pool_state();
+    let (store, index) = (state.store.clone(), state.index.clone());
+    let index_lag = web::block(move || crate::indexer::lag(&store, &index).ok())
+        .await
+        .ok()
+        .flatten();
+    let mut text = state.metrics.render(&PoolGauges { connections, idle });
+    text.push_str("# HELP techex_index_documents Published listings in the search index.\n# TYPE techex_index_documents gauge\n");
+    text.push_str(&format!(
+        "techex_index_documents {}\n",
+        state.index.num_docs()
+    ));
+    if let Some(lag) = index_lag {
+        text.push_str("# HELP techex_index_lag_events Listing changes not yet applied to the search index.\n# TYPE techex_index_lag_events gauge\n");
+        text.push_str(&format!("techex_index_lag_events {lag}\n"));
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(&PoolGauges { connections, idle }))
+        .body(text)
 }

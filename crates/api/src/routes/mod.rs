@@ -85,6 +85,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
                 .service(
                     web::resource("/listings/{id}/history").route(web::get().to(listings::history)),
                 )
+                .service(
+                    web::resource("/listings/{id}/matches").route(web::get().to(search::matches)),
+                )
+                .service(web::resource("/search").route(web::get().to(search::search)))
                 .service(web::resource("/me/listings").route(web::get().to(listings::mine)))
                 .service(web::resource("/moderation/queue").route(web::get().to(moderation::queue)))
                 .service(web::resource("/taxonomy/sectors").route(web::get().to(taxonomy::sectors)))

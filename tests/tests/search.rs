@@ -1,0 +1,282 @@
+//! Search and matches through the real binary: the outbox feeds the index, text
+//! typed without diacritics finds Vietnamese listings, and matches are explained.
+
+#![expect(clippy::unwrap_used, reason = "a failed step is a failed test")]
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use techex_e2e::{Server, TestDatabase, listing_body};
+
+struct Exchange {
+    server: Server,
+    operator: String,
+    institute: String,
+    enterprise: String,
+}
+
+fn exchange(db: &TestDatabase) -> Exchange {
+    let server = Server::start_with(db, &[("TECHEX_INDEX_POLL_MS", "50")]);
+    server.create_operator("op@techmart.vn");
+    server.register(
+        "lan@iet.ac.vn",
+        "Viện Công nghệ Môi trường",
+        "research_institute",
+    );
+    server.register("minh@detmay.vn", "Công ty Dệt may Hòa Bình", "enterprise");
+    Exchange {
+        operator: server.login("op@techmart.vn"),
+        institute: server.login("lan@iet.ac.vn"),
+        enterprise: server.login("minh@detmay.vn"),
+        server,
+    }
+}
+
+/// Polls the search until `ids(result)` satisfies `done`, for at most 10 s.
+fn search_until(server: &Server, query: &str, done: impl Fn(&[String]) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let reply = server.get(&format!("/api/v1/search?{query}")).send();
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let ids: Vec<String> = reply.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_owned())
+            .collect();
+        if done(&ids) || Instant::now() > deadline {
+            return reply.body;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn offer(title: &str, summary: &str, sectors: &[&str]) -> Value {
+    let mut body = listing_body("offer", title);
+    body["summary"] = json!(summary);
+    body["sectors"] = json!(sectors);
+    body
+}
+
+fn approved_listings_become_searchable_and_archived_ones_leave(db: &TestDatabase) {
+    let x = exchange(db);
+    let s = &x.server;
+    let id = s.publish(
+        &x.institute,
+        &x.operator,
+        &offer(
+            "Công nghệ xử lý nước thải dệt nhuộm",
+            "Keo tụ điện hóa giảm 90% COD và độ màu nước thải nhà máy nhuộm.",
+            &["2.7"],
+        ),
+    );
+    let other = s.publish(
+        &x.institute,
+        &x.operator,
+        &offer(
+            "Máy sấy nông sản bằng bơm nhiệt",
+            "Sấy cà phê và hồ tiêu tiết kiệm 40% điện năng.",
+            &["2.3"],
+        ),
+    );
+    let found = search_until(s, "q=cong+nghe+xu+ly+nuoc+thai", |ids| {
+        ids.first() == Some(&id)
+    });
+    assert_eq!(
+        found["items"][0]["id"],
+        id.as_str(),
+        "typed without diacritics: {found}"
+    );
+    let snippet = found["items"][0]["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<b>"), "{snippet}");
+    assert!(found["facets"]["kind"]["offer"].as_u64().unwrap() >= 1);
+
+    // A draft is never in the index.
+    s.create_listing(
+        &x.institute,
+        &offer("Bản nháp về nước thải", "nước thải", &["2.7"]),
+    );
+    let browse = search_until(s, "kind=offer", |ids| ids.len() == 2);
+    assert_eq!(browse["total"], 2);
+    assert_eq!(browse["facets"]["sector"]["2"], 2, "{browse}");
+
+    s.act(&x.institute, &id, "archive", None);
+    let gone = search_until(s, "q=nuoc+thai+det+nhuom", |ids| !ids.contains(&id));
+    assert!(
+        !gone["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"] == id.as_str()),
+        "archived listings leave the index"
+    );
+    let kept = search_until(s, "q=may+say", |ids| ids.contains(&other));
+    assert_eq!(kept["items"][0]["id"], other.as_str());
+
+    let ready = s.get("/readyz").send();
+    assert_eq!(ready.body["index_lag"], 0, "{}", ready.text);
+    assert_eq!(ready.body["indexed_listings"], 1);
+}
+
+fn any_query_text_is_accepted(db: &TestDatabase) {
+    let x = exchange(db);
+    for q in [
+        "%22unclosed",
+        "title%3A(",
+        "AND+OR+NOT",
+        "*",
+        "-",
+        "(((",
+        "%F0%9F%92%A7",
+        "a%5Cb",
+    ] {
+        let reply = x.server.get(&format!("/api/v1/search?q={q}")).send();
+        assert_eq!(reply.status, 200, "q={q}: {}", reply.text);
+    }
+    let bad = x
+        .server
+        .get("/api/v1/search?kind=gift&trl_min=12&sector=x")
+        .send();
+    bad.assert_problem(400, "validation");
+    assert_eq!(bad.error_fields().len(), 3);
+}
+
+fn matches_rank_offers_for_a_need_and_explain_them(db: &TestDatabase) {
+    let x = exchange(db);
+    let s = &x.server;
+    let best = s.publish(
+        &x.institute,
+        &x.operator,
+        &offer(
+            "Công nghệ xử lý nước thải dệt nhuộm",
+            "Keo tụ điện hóa giảm 90% COD và độ màu nước thải nhà máy nhuộm, 50 m3/ngày.",
+            &["2.7"],
+        ),
+    );
+    let weak = s.publish(
+        &x.institute,
+        &x.operator,
+        &offer(
+            "Máy sấy nông sản bằng bơm nhiệt",
+            "Sấy cà phê và hồ tiêu tiết kiệm 40% điện năng.",
+            &["2.3"],
+        ),
+    );
+    let mut need = listing_body("need", "Can cong nghe xu ly nuoc thai nhuom");
+    need["summary"] =
+        json!("Nuoc thai nha may nhuom co mau va COD cao, can giai phap cong suat 200 m3/ngay.");
+    need["trl"] = json!(8);
+    let need_id = s.publish(&x.enterprise, &x.operator, &need);
+    // The enterprise's own offer must never be proposed to it.
+    let own = s.publish(
+        &x.enterprise,
+        &x.operator,
+        &offer(
+            "Xử lý nước thải dệt nhuộm của chính công ty",
+            "nước thải dệt nhuộm",
+            &["2.7"],
+        ),
+    );
+    search_until(s, "kind=offer", |ids| ids.len() == 3);
+
+    let reply = s
+        .get(&format!("/api/v1/listings/{need_id}/matches?limit=5"))
+        .bearer(&x.enterprise)
+        .send();
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let matches = reply.body.as_array().unwrap();
+    let ids: Vec<&str> = matches.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.first(), Some(&best.as_str()), "{}", reply.text);
+    assert!(
+        !ids.contains(&own.as_str()),
+        "never the listing's own organisation"
+    );
+    let top = &matches[0];
+    let total: f64 = top["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["contribution"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (total - top["score"].as_f64().unwrap()).abs() < 1e-4,
+        "contributions add up to the score"
+    );
+    assert!(
+        top["matched_terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "nuoc thai"),
+        "{top}"
+    );
+    let trl = top["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "trl")
+        .unwrap();
+    assert_eq!(trl["note"], "TRL 7, the need asks for 8");
+    if let Some(position) = ids.iter().position(|id| *id == weak) {
+        assert!(position > 0);
+    }
+
+    // The reverse: needs for an offer.
+    let reverse = s
+        .get(&format!("/api/v1/listings/{best}/matches"))
+        .bearer(&x.institute)
+        .send();
+    assert_eq!(reverse.body[0]["id"], need_id.as_str(), "{}", reverse.text);
+
+    // Matches are for the listing's organisation and operators only.
+    s.get(&format!("/api/v1/listings/{need_id}/matches"))
+        .bearer(&x.institute)
+        .send()
+        .assert_problem(404, "not-found");
+    assert_eq!(
+        s.get(&format!("/api/v1/listings/{need_id}/matches"))
+            .bearer(&x.operator)
+            .send()
+            .status,
+        200
+    );
+    s.get(&format!("/api/v1/listings/{need_id}/matches"))
+        .send()
+        .assert_problem(401, "unauthenticated");
+    s.get(&format!("/api/v1/listings/{need_id}/matches?limit=500"))
+        .bearer(&x.enterprise)
+        .send()
+        .assert_problem(400, "validation");
+}
+
+fn reindex_rebuilds_the_index_from_the_database(db: &TestDatabase) {
+    let x = exchange(db);
+    let id = x.server.publish(
+        &x.institute,
+        &x.operator,
+        &offer(
+            "Vật liệu nano bạc kháng khuẩn",
+            "Nano bạc cho dệt may kháng khuẩn.",
+            &["2.10"],
+        ),
+    );
+    search_until(&x.server, "q=nano+bac", |ids| ids.contains(&id));
+    let data_dir = x.server.data_dir().to_owned();
+    drop(x.server);
+    let mut command = techex_e2e::techex(db, &data_dir);
+    command.arg("reindex");
+    let output = techex_e2e::run_to_end(command, Duration::from_secs(60));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("reindexed 1 published listings"));
+}
+
+techex_store::on_both_backends!(
+    approved_listings_become_searchable_and_archived_ones_leave,
+    any_query_text_is_accepted,
+    matches_rank_offers_for_a_need_and_explain_them,
+    reindex_rebuilds_the_index_from_the_database,
+);
