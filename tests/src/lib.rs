@@ -90,7 +90,8 @@ impl Server {
         Self::start_in(db, data_dir, env)
     }
 
-    fn start_in(db: &TestDatabase, data_dir: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
+    /// Starts on an existing data directory (e.g. after [`Server::kill`]).
+    pub fn start_in(db: &TestDatabase, data_dir: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
         let log = std::fs::File::create(data_dir.path().join("server.log")).expect("log file");
         let mut command = techex(db, data_dir.path());
         command
@@ -184,6 +185,15 @@ impl Server {
             .as_str()
             .expect("access_token")
             .to_owned()
+    }
+
+    /// Kills the server with SIGKILL — no shutdown, no flush — and hands back its
+    /// data directory for a restart.
+    pub fn kill(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = tempfile::tempdir().expect("placeholder directory");
+        std::mem::replace(&mut self.data_dir, dir)
     }
 
     pub fn log(&self) -> String {
