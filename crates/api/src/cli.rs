@@ -45,6 +45,14 @@ enum Command {
     /// Rebuild the search index from the database into a fresh directory and swap
     /// it in (run while the server is stopped)
     Reindex,
+    /// Measure ranking quality on a labelled set in the BEIR layout (corpus.jsonl,
+    /// queries.jsonl, qrels.tsv); prints nDCG@10, MAP@100 and recall@100 as JSON
+    Eval {
+        dir: PathBuf,
+        /// Also print each query's scores
+        #[arg(long)]
+        per_query: bool,
+    },
     /// Import listings from a JSON Lines file (`-` for standard input), as
     /// POST /api/v1/listings/import does
     Import {
@@ -91,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::Reindex => reindex(&settings),
+        Command::Eval { dir, per_query } => eval(&settings, &dir, per_query),
         Command::Import { file, publish } => import(&settings, &file, publish),
         Command::CreateOperator {
             email,
@@ -131,6 +140,19 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
     for name in applied {
         println!("applied {name}");
     }
+    Ok(())
+}
+
+fn eval(settings: &Settings, dir: &std::path::Path, per_query: bool) -> anyhow::Result<()> {
+    use techex_matching::eval;
+
+    let dataset = eval::Dataset::load(dir)?;
+    let report = eval::evaluate(&dataset, &settings.matching)?;
+    let mut json = serde_json::to_value(&report)?;
+    if per_query {
+        json["per_query"] = serde_json::to_value(eval::per_query(&dataset, &settings.matching)?)?;
+    }
+    println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())
 }
 

@@ -14,6 +14,7 @@
 
 pub mod analysis;
 pub mod document;
+pub mod eval;
 pub mod index;
 pub mod score;
 pub mod search;
