@@ -53,6 +53,18 @@ enum Command {
         #[arg(long)]
         per_query: bool,
     },
+    /// Benchmark indexing, search and matching on a generated bilingual corpus, in
+    /// process and through HTTP (in a temporary directory; prints JSON)
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        listings: usize,
+        #[arg(long, default_value_t = 2_000)]
+        queries: usize,
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Import listings from a JSON Lines file (`-` for standard input), as
     /// POST /api/v1/listings/import does
     Import {
@@ -94,11 +106,27 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    logging::init(&settings.log);
+    let mut log = settings.log.clone();
+    if matches!(cli.command, Some(Command::Bench { .. })) {
+        // The benchmark's server would otherwise log every one of its requests.
+        log.level = "warn".into();
+    }
+    logging::init(&log);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::Reindex => reindex(&settings),
+        Command::Bench {
+            listings,
+            queries,
+            clients,
+            seed,
+        } => crate::bench::run(&crate::bench::BenchOptions {
+            listings,
+            queries,
+            clients: clients.max(1),
+            seed,
+        }),
         Command::Eval { dir, per_query } => eval(&settings, &dir, per_query),
         Command::Import { file, publish } => import(&settings, &file, publish),
         Command::CreateOperator {

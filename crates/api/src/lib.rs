@@ -5,6 +5,7 @@
 //! [`cli`] is the binary's entry point.
 
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod expiry;
 pub mod extract;

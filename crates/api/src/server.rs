@@ -89,6 +89,15 @@ pub fn create_app(
 /// Binds and runs until a shutdown signal. Prints the bound address first, since
 /// with port 0 only the log tells which port was picked.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
+    let (server, _) = start(state).await?;
+    server
+        .await
+        .context("the HTTP server stopped with an error")
+}
+
+/// Starts the background work (indexer, expiry) and binds; returns the running
+/// server and the addresses it listens on.
+pub async fn start(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<SocketAddr>)> {
     let bind = state.settings.bind_addr()?;
     let workers = state.settings.server.workers;
     let operators = {
@@ -127,8 +136,5 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
              TECHEX_OPERATOR_PASSWORD='at least 10 characters' techex create-operator --email you@example.org"
         );
     }
-    server
-        .run()
-        .await
-        .context("the HTTP server stopped with an error")
+    Ok((server.run(), addrs))
 }

@@ -56,7 +56,7 @@ impl Default for MatchWeights {
 }
 
 /// Candidates fetched by text and by sector before re-ranking.
-const TEXT_CANDIDATES: usize = 200;
+const TEXT_CANDIDATES: usize = 150;
 const SECTOR_CANDIDATES: usize = 100;
 
 #[derive(Clone, Debug, Serialize)]
@@ -156,14 +156,7 @@ pub fn find_matches(
         } else {
             0.0
         };
-        let explanation = explain(
-            source,
-            &candidate,
-            text,
-            weights,
-            &source_words,
-            &source_pairs,
-        );
+        let explanation = explain(source, &candidate, text, weights);
         let score = explanation.components.iter().map(|c| c.contribution).sum();
         matches.push(ScoredMatch {
             listing: candidate,
@@ -177,6 +170,12 @@ pub fn find_matches(
             .then_with(|| a.listing.id.cmp(&b.listing.id))
     });
     matches.truncate(limit);
+    // Matched terms only for what is returned: tokenising every candidate is the
+    // most expensive part of an explanation.
+    for found in &mut matches {
+        found.explanation.matched_terms =
+            matched_terms(&found.listing, &source_words, &source_pairs);
+    }
     Ok(matches)
 }
 
@@ -197,8 +196,6 @@ fn explain(
     candidate: &IndexedListing,
     text: f32,
     weights: &MatchWeights,
-    source_words: &[String],
-    source_pairs: &[String],
 ) -> Explanation {
     let (need, offer) = match source.kind {
         ListingKind::Need => (source, candidate),
@@ -238,7 +235,7 @@ fn explain(
         region_score(source.province.as_deref(), candidate.province.as_deref()),
     );
     Explanation {
-        matched_terms: matched_terms(candidate, source_words, source_pairs),
+        matched_terms: Vec::new(),
         components,
     }
 }

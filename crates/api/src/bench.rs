@@ -1,0 +1,772 @@
+//! `techex bench`: a realistic bilingual corpus, then indexing, reindex, search and
+//! match latency measured in-process and through HTTP with concurrent clients, and
+//! the peak memory of the whole process. Figures go to `docs/performance.md`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use techex_domain::listing::{
+    IpStatus, Listing, ListingContent, ListingKind, ListingStatus, Price, TransferMode,
+};
+use techex_domain::{
+    Email, FullName, ListingId, NewOrganisation, NewUser, OrganisationInput, Password, Role, UserId,
+};
+use techex_matching::IndexedListing;
+use techex_matching::score::find_matches;
+use techex_matching::search::{SearchFilters, SearchRequest, search};
+use techex_store::repo::{listings, users};
+use techex_store::store::write_transaction;
+
+use crate::settings::{CliOverrides, Settings};
+
+pub struct BenchOptions {
+    pub listings: usize,
+    pub queries: usize,
+    pub clients: usize,
+    pub seed: u64,
+}
+
+/// One topic of the synthetic corpus: its sector and its words in both languages.
+struct Topic {
+    sector: &'static str,
+    vi: &'static [&'static str],
+    en: &'static [&'static str],
+}
+
+const TOPICS: &[Topic] = &[
+    Topic {
+        sector: "2.7",
+        vi: &[
+            "xử lý nước thải",
+            "nước thải dệt nhuộm",
+            "keo tụ điện hóa",
+            "bùn thải",
+            "giảm COD",
+            "màng lọc sinh học",
+            "nước thải chăn nuôi",
+            "khử màu",
+        ],
+        en: &[
+            "wastewater treatment",
+            "textile dyeing effluent",
+            "electrocoagulation",
+            "sludge",
+            "COD removal",
+            "membrane bioreactor",
+            "livestock wastewater",
+            "colour removal",
+        ],
+    },
+    Topic {
+        sector: "2.3",
+        vi: &[
+            "máy sấy nông sản",
+            "bơm nhiệt",
+            "sấy cà phê",
+            "tiết kiệm điện năng",
+            "dây chuyền chế biến",
+            "cơ khí chính xác",
+            "máy bóc vỏ hạt điều",
+            "tự động hóa",
+        ],
+        en: &[
+            "agricultural dryer",
+            "heat pump",
+            "coffee drying",
+            "energy saving",
+            "processing line",
+            "precision engineering",
+            "cashew shelling machine",
+            "automation",
+        ],
+    },
+    Topic {
+        sector: "4.1",
+        vi: &[
+            "giống lúa chịu mặn",
+            "canh tác thông minh",
+            "phân bón hữu cơ",
+            "bảo quản sau thu hoạch",
+            "tưới nhỏ giọt",
+            "chế phẩm vi sinh",
+            "nhà màng",
+            "quản lý dịch hại",
+        ],
+        en: &[
+            "salt-tolerant rice",
+            "smart farming",
+            "organic fertiliser",
+            "post-harvest storage",
+            "drip irrigation",
+            "microbial product",
+            "greenhouse",
+            "pest management",
+        ],
+    },
+    Topic {
+        sector: "4.5",
+        vi: &[
+            "nuôi tôm thẻ",
+            "thức ăn thủy sản",
+            "vaccine cá tra",
+            "hệ thống tuần hoàn",
+            "quản lý ao nuôi",
+            "chế biến thủy sản",
+        ],
+        en: &[
+            "whiteleg shrimp farming",
+            "aquafeed",
+            "pangasius vaccine",
+            "recirculating system",
+            "pond management",
+            "seafood processing",
+        ],
+    },
+    Topic {
+        sector: "1.2.ai",
+        vi: &[
+            "trí tuệ nhân tạo",
+            "nhận dạng hình ảnh",
+            "phân tích dữ liệu lớn",
+            "học máy",
+            "chatbot tiếng Việt",
+            "dự báo nhu cầu",
+        ],
+        en: &[
+            "artificial intelligence",
+            "image recognition",
+            "big data analytics",
+            "machine learning",
+            "Vietnamese chatbot",
+            "demand forecasting",
+        ],
+    },
+    Topic {
+        sector: "2.2",
+        vi: &[
+            "cảm biến IoT",
+            "lưới điện thông minh",
+            "điện mặt trời áp mái",
+            "pin lưu trữ",
+            "biến tần",
+            "đo đếm điện năng",
+        ],
+        en: &[
+            "IoT sensor",
+            "smart grid",
+            "rooftop solar",
+            "battery storage",
+            "inverter",
+            "energy metering",
+        ],
+    },
+    Topic {
+        sector: "3.1",
+        vi: &[
+            "dược liệu",
+            "chiết xuất cao sâm",
+            "thực phẩm chức năng",
+            "kháng sinh thực vật",
+            "kit chẩn đoán nhanh",
+            "thiết bị y tế",
+        ],
+        en: &[
+            "medicinal herbs",
+            "ginseng extract",
+            "functional food",
+            "plant antibiotics",
+            "rapid diagnostic kit",
+            "medical device",
+        ],
+    },
+    Topic {
+        sector: "2.10",
+        vi: &[
+            "vật liệu nano",
+            "nano bạc kháng khuẩn",
+            "vật liệu composite",
+            "lớp phủ chống ăn mòn",
+            "gốm kỹ thuật",
+            "graphene",
+        ],
+        en: &[
+            "nanomaterials",
+            "antibacterial silver nanoparticles",
+            "composite materials",
+            "anti-corrosion coating",
+            "technical ceramics",
+            "graphene",
+        ],
+    },
+    Topic {
+        sector: "2.1",
+        vi: &[
+            "vật liệu xây dựng",
+            "gạch không nung",
+            "bê tông nhẹ",
+            "tro xỉ nhiệt điện",
+            "xi măng xanh",
+            "kết cấu thép",
+        ],
+        en: &[
+            "building materials",
+            "unfired bricks",
+            "lightweight concrete",
+            "fly ash reuse",
+            "green cement",
+            "steel structures",
+        ],
+    },
+    Topic {
+        sector: "2.11",
+        vi: &[
+            "chế biến thực phẩm",
+            "lên men",
+            "đóng gói chân không",
+            "nước mắm",
+            "tinh bột sắn",
+            "sữa hạt",
+        ],
+        en: &[
+            "food processing",
+            "fermentation",
+            "vacuum packaging",
+            "fish sauce",
+            "cassava starch",
+            "plant-based milk",
+        ],
+    },
+];
+
+const VI_FILLERS: &[&str] = &[
+    "Công nghệ đã được thử nghiệm tại",
+    "Hệ thống vận hành ổn định với",
+    "Giải pháp giúp doanh nghiệp",
+    "Kết quả cho thấy",
+    "Quy trình được chuẩn hóa để",
+    "Nhóm nghiên cứu đã phát triển",
+];
+const EN_FILLERS: &[&str] = &[
+    "The technology has been piloted at",
+    "The system runs reliably with",
+    "The solution helps companies",
+    "Results show",
+    "The process is standardised to",
+    "The research team developed",
+];
+const VI_PLACES: &[&str] = &[
+    "Bình Dương",
+    "Đồng Nai",
+    "Cần Thơ",
+    "Hải Phòng",
+    "Thái Nguyên",
+    "Nghệ An",
+];
+const EN_PLACES: &[&str] = &[
+    "an industrial park",
+    "three factories",
+    "a provincial pilot",
+    "two cooperatives",
+    "a seafood plant",
+    "a district hospital",
+];
+const PROVINCES: &[&str] = &[
+    "ha-noi",
+    "ho-chi-minh",
+    "da-nang",
+    "can-tho",
+    "hai-phong",
+    "dong-nai",
+    "nghe-an",
+    "thai-nguyen",
+    "khanh-hoa",
+    "lam-dong",
+];
+
+fn sentence(rng: &mut StdRng, topic: &Topic, vietnamese: bool) -> String {
+    let (fillers, words, places) = if vietnamese {
+        (VI_FILLERS, topic.vi, VI_PLACES)
+    } else {
+        (EN_FILLERS, topic.en, EN_PLACES)
+    };
+    let filler = fillers.choose(rng).copied().unwrap_or_default();
+    let word = words.choose(rng).copied().unwrap_or_default();
+    let place = places.choose(rng).copied().unwrap_or_default();
+    let figure = rng.random_range(5..95);
+    if vietnamese {
+        format!(
+            "{filler} {place}: {word} giảm {figure}% chi phí, công suất {} m3/ngày.",
+            figure * 10
+        )
+    } else {
+        format!(
+            "{filler} {place}: {word} cuts costs by {figure}% at {} m3/day.",
+            figure * 10
+        )
+    }
+}
+
+/// A listing as long as real ones: a description of 300–2,000 characters.
+fn synthetic(
+    rng: &mut StdRng,
+    owner: techex_domain::OrganisationId,
+    by: UserId,
+    kind: ListingKind,
+) -> Listing {
+    let topic = TOPICS.choose(rng).unwrap_or(&TOPICS[0]);
+    let vietnamese = rng.random_bool(0.5);
+    let words = if vietnamese { topic.vi } else { topic.en };
+    let pick = |rng: &mut StdRng| words.choose(rng).copied().unwrap_or_default();
+    let title = if vietnamese {
+        format!(
+            "{} {} cho {}",
+            if kind == ListingKind::Offer {
+                "Công nghệ"
+            } else {
+                "Cần giải pháp"
+            },
+            pick(rng),
+            pick(rng)
+        )
+    } else {
+        format!(
+            "{} {} for {}",
+            if kind == ListingKind::Offer {
+                "Technology:"
+            } else {
+                "Looking for"
+            },
+            pick(rng),
+            pick(rng)
+        )
+    };
+    let summary = sentence(rng, topic, vietnamese);
+    let target = rng.random_range(300..2000);
+    let mut description = String::new();
+    while description.chars().count() < target {
+        description.push_str(&sentence(rng, topic, vietnamese));
+        description.push(' ');
+    }
+    let now = Utc::now();
+    let mode_count = rng.random_range(1..=3);
+    let modes = [
+        TransferMode::Licence,
+        TransferMode::Assignment,
+        TransferMode::TechnicalService,
+        TransferMode::JointDevelopment,
+    ];
+    Listing {
+        id: ListingId::new(),
+        kind,
+        status: ListingStatus::Published,
+        owner,
+        created_by: by,
+        content: ListingContent {
+            title,
+            summary,
+            description: description.trim().to_owned(),
+            language: if vietnamese { "vi" } else { "en" }.into(),
+            sectors: vec![topic.sector.to_owned()],
+            keywords: vec![pick(rng).to_owned(), pick(rng).to_owned()],
+            trl: Some(rng.random_range(3..=9)),
+            ip_status: Some(if rng.random_bool(0.5) {
+                IpStatus::PatentGranted
+            } else {
+                IpStatus::KnowHow
+            }),
+            patent_numbers: vec![],
+            transfer_modes: modes.choose_multiple(rng, mode_count).copied().collect(),
+            price: Some(Price {
+                min: Some(rng.random_range(1..50) * 100_000_000),
+                max: None,
+                currency: "VND".into(),
+                negotiable: true,
+            }),
+            province: PROVINCES.choose(rng).map(|p| (*p).to_owned()),
+            valid_until: now.date_naive() + chrono::Duration::days(365),
+            external_ref: None,
+        },
+        revision: None,
+        rejection: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        submitted_at: Some(now),
+        published_at: Some(now),
+    }
+}
+
+/// A query of 2–8 words in either language; some Vietnamese ones typed without diacritics.
+fn query(rng: &mut StdRng) -> String {
+    let topic = TOPICS.choose(rng).unwrap_or(&TOPICS[0]);
+    let vietnamese = rng.random_bool(0.5);
+    let words = if vietnamese { topic.vi } else { topic.en };
+    let mut text = String::new();
+    let wanted = rng.random_range(2..=8);
+    while text.split_whitespace().count() < wanted {
+        text.push_str(words.choose(rng).copied().unwrap_or_default());
+        text.push(' ');
+    }
+    let text: String = text
+        .split_whitespace()
+        .take(wanted)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if vietnamese && rng.random_bool(0.4) {
+        techex_domain::text::fold(&text)
+    } else {
+        text
+    }
+}
+
+#[derive(Serialize)]
+struct Latency {
+    p50_ms: f64,
+    p95_ms: f64,
+    p99_ms: f64,
+    throughput_per_s: f64,
+}
+
+fn latency(mut samples: Vec<Duration>, wall: Duration) -> Latency {
+    samples.sort_unstable();
+    let at = |q: f64| {
+        let i = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len().max(1)) - 1;
+        samples.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    Latency {
+        p50_ms: at(0.50),
+        p95_ms: at(0.95),
+        p99_ms: at(0.99),
+        throughput_per_s: samples.len() as f64 / wall.as_secs_f64(),
+    }
+}
+
+#[derive(Serialize)]
+struct Report {
+    listings: usize,
+    queries: usize,
+    clients: usize,
+    machine: String,
+    database_load_s: f64,
+    reindex_s: f64,
+    indexing_rate_per_s: f64,
+    search_in_process: Latency,
+    search_in_process_concurrent: Latency,
+    match_in_process: Latency,
+    search_http: Latency,
+    match_http: Latency,
+    http_to_in_process_throughput: f64,
+    peak_rss_mb: f64,
+}
+
+/// Runs `work` over `items` on `clients` threads; returns each item's latency and the wall time.
+fn concurrently<T: Sync>(
+    items: &[T],
+    clients: usize,
+    work: impl Fn(usize, &T) + Sync,
+) -> (Vec<Duration>, Duration) {
+    let started = Instant::now();
+    let samples = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|client| {
+                let work = &work;
+                scope.spawn(move || {
+                    items
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % clients == client)
+                        .map(|(_, item)| {
+                            let t = Instant::now();
+                            work(client, item);
+                            t.elapsed()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect::<Vec<_>>()
+    });
+    (samples, started.elapsed())
+}
+
+/// A keep-alive HTTP/1.1 connection for GET requests; small enough to measure the
+/// server, not a client library.
+struct Connection {
+    reader: BufReader<TcpStream>,
+}
+
+impl Connection {
+    fn open(addr: SocketAddr) -> std::io::Result<Self> {
+        let stream = TcpStream::connect(addr)?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            reader: BufReader::new(stream),
+        })
+    }
+
+    fn get(&mut self, path: &str, token: Option<&str>) -> std::io::Result<u16> {
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        write!(
+            self.reader.get_mut(),
+            "GET {path} HTTP/1.1\r\nHost: bench\r\n{auth}\r\n"
+        )?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line)?;
+        let status = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut length = 0;
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line)?;
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body)?;
+        Ok(status)
+    }
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_owned)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+pub fn run(options: &BenchOptions) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("techex-bench-{}", std::process::id()));
+    let cli = CliOverrides {
+        data_dir: Some(dir.clone()),
+        bind: Some("127.0.0.1:0".into()),
+        config_file: None,
+    };
+    let mut settings = Settings::load_from(&cli, |name| match name {
+        "TECHEX_LOG" => Some("warn".into()),
+        _ => None,
+    })?;
+    settings.server.workers = options.clients.min(8);
+    let outcome = measure(options, settings);
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = outcome?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report> {
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    std::fs::create_dir_all(settings.data_dir())?;
+    let store = crate::server::open_store(&settings)?;
+    store.migrate()?;
+
+    eprintln!("generating and storing {} listings …", options.listings);
+    let password = Password::parse("benchmark password").map_err(anyhow::Error::msg)?;
+    let hash = crate::auth::passwords::hash_blocking(&password)?;
+    let mut owners = Vec::new();
+    for n in 0..200 {
+        let kind = if n % 2 == 0 {
+            "research_institute"
+        } else {
+            "enterprise"
+        };
+        let organisation = NewOrganisation::parse(OrganisationInput {
+            name: Some(&format!("Organisation {n}")),
+            kind: Some(kind),
+            ..Default::default()
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let role = if n == 0 { Role::Operator } else { Role::Member };
+        let user = NewUser {
+            id: UserId::new(),
+            email: Email::parse(&format!("user{n}@bench.vn")).map_err(anyhow::Error::msg)?,
+            password_hash: hash.clone(),
+            full_name: FullName::parse("Bench").map_err(anyhow::Error::msg)?,
+            role,
+            organisation_id: organisation.id,
+        };
+        store.run(|conn| users::register(conn, &organisation, &user))?;
+        owners.push((organisation.id, user.id, n % 2 == 0));
+    }
+    let started = Instant::now();
+    let mut sources = Vec::new();
+    for chunk in (0..options.listings).collect::<Vec<_>>().chunks(1000) {
+        let batch: Vec<Listing> = chunk
+            .iter()
+            .map(|_| {
+                let (owner, by, institute) = *owners.choose(&mut rng).unwrap_or(&owners[0]);
+                synthetic(
+                    &mut rng,
+                    owner,
+                    by,
+                    if institute {
+                        ListingKind::Offer
+                    } else {
+                        ListingKind::Need
+                    },
+                )
+            })
+            .collect();
+        if sources.len() < 300 {
+            sources.extend(batch.iter().take(30).map(IndexedListing::from));
+        }
+        store.run(|conn| {
+            write_transaction(conn, |conn| {
+                for listing in &batch {
+                    listings::insert(conn, listing)?;
+                }
+                Ok::<_, techex_store::StoreError>(())
+            })
+        })?;
+    }
+    let database_load = started.elapsed();
+
+    eprintln!("reindexing …");
+    let started = Instant::now();
+    let indexed = crate::indexer::rebuild(&store, &settings.index_dir(), |_, _| {})?;
+    let reindex = started.elapsed();
+
+    let state = crate::server::prepare(settings.clone())?;
+    let index = state.index.clone();
+    // The rebuilt index starts at the outbox position: nothing to replay.
+    crate::indexer::catch_up(&state.store, &index)?;
+    let queries: Vec<String> = (0..options.queries).map(|_| query(&mut rng)).collect();
+    let today = Utc::now().date_naive();
+    let search_request = |text: &str| SearchRequest {
+        text: text.to_owned(),
+        filters: SearchFilters::default(),
+        today,
+        offset: 0,
+        limit: 10,
+    };
+
+    eprintln!("searching in-process …");
+    let (sequential, wall) = concurrently(&queries, 1, |_, q| {
+        let _ = search(&index, &search_request(q));
+    });
+    let search_in_process = latency(sequential, wall);
+    let (parallel, wall) = concurrently(&queries, options.clients, |_, q| {
+        let _ = search(&index, &search_request(q));
+    });
+    let search_in_process_concurrent = latency(parallel, wall);
+    let weights = settings.matching.clone();
+    let (matched, wall) = concurrently(&sources, 1, |_, source| {
+        let _ = find_matches(&index, source, &weights, today, 10);
+    });
+    let match_in_process = latency(matched, wall);
+
+    eprintln!("through HTTP with {} clients …", options.clients);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = actix_web::rt::System::new().block_on(async move {
+            let (server, addrs) = crate::server::start(state).await?;
+            let _ = sender.send(addrs);
+            server.await.context("bench server")
+        });
+        if let Err(error) = outcome {
+            eprintln!("bench server: {error:#}");
+        }
+    });
+    let addr = *receiver
+        .recv_timeout(Duration::from_secs(60))?
+        .first()
+        .context("no address")?;
+    let token = login(addr)?;
+    let connections: Vec<std::sync::Mutex<Connection>> = (0..options.clients)
+        .map(|_| Connection::open(addr).map(std::sync::Mutex::new))
+        .collect::<Result<_, _>>()?;
+    let paths: Vec<String> = queries
+        .iter()
+        .map(|q| {
+            format!(
+                "/api/v1/search?per_page=10&q={}",
+                form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+            )
+        })
+        .collect();
+    let call = |client: usize, path: &String, token: Option<&str>| {
+        if let Ok(mut connection) = connections[client].lock() {
+            let _ = connection.get(path, token);
+        }
+    };
+    let (http, wall) = concurrently(&paths, options.clients, |client, path| {
+        call(client, path, None)
+    });
+    let search_http = latency(http, wall);
+    let match_paths: Vec<String> = sources
+        .iter()
+        .map(|s| format!("/api/v1/listings/{}/matches?limit=10", s.id))
+        .collect();
+    let (http, wall) = concurrently(&match_paths, options.clients, |client, path| {
+        call(client, path, Some(&token))
+    });
+    let match_http = latency(http, wall);
+
+    Ok(Report {
+        listings: options.listings,
+        queries: options.queries,
+        clients: options.clients,
+        machine: format!(
+            "{} cores, {}",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            std::env::consts::ARCH
+        ),
+        database_load_s: database_load.as_secs_f64(),
+        reindex_s: reindex.as_secs_f64(),
+        indexing_rate_per_s: indexed as f64 / reindex.as_secs_f64(),
+        http_to_in_process_throughput: search_http.throughput_per_s
+            / search_in_process_concurrent.throughput_per_s,
+        search_in_process,
+        search_in_process_concurrent,
+        match_in_process,
+        search_http,
+        match_http,
+        peak_rss_mb: peak_rss_mb(),
+    })
+}
+
+/// Logs the benchmark operator in over HTTP and returns the token.
+fn login(addr: SocketAddr) -> anyhow::Result<String> {
+    let mut stream = TcpStream::connect(addr)?;
+    let body = r#"{"email":"user0@bench.vn","password":"benchmark password"}"#;
+    write!(
+        stream,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let json = response.split("\r\n\r\n").nth(1).context("no body")?;
+    let value: serde_json::Value = serde_json::from_str(json)?;
+    value["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("login failed")
+}
