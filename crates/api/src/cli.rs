@@ -65,6 +65,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Serve a demo exchange: the labelled set published, an account for each role
+    /// (its own SQLite database under <data-dir>/demo)
+    Demo,
     /// Import listings from a JSON Lines file (`-` for standard input), as
     /// POST /api/v1/listings/import does
     Import {
@@ -116,6 +119,7 @@ pub fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::Reindex => reindex(&settings),
+        Command::Demo => demo(settings),
         Command::Bench {
             listings,
             queries,
@@ -169,6 +173,29 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
         println!("applied {name}");
     }
     Ok(())
+}
+
+fn demo(settings: Settings) -> anyhow::Result<()> {
+    let settings = crate::demo::settings(settings);
+    std::fs::create_dir_all(settings.data_dir())?;
+    let store = server::open_store(&settings)?;
+    store.migrate()?;
+    let accounts = crate::demo::load(&store)?;
+    let state = server::prepare(settings)?;
+    println!(
+        "Demo exchange: 160 offers and 45 needs published. Accounts (password {}):",
+        crate::demo::DEMO_PASSWORD
+    );
+    for account in &accounts {
+        println!(
+            "  {:<28} {:<28} {}",
+            account.role, account.email, account.organisation
+        );
+    }
+    println!(
+        "Try: GET /api/v1/search?q=xu+ly+nuoc+thai and, signed in as the enterprise, GET /api/v1/me/listings then /api/v1/listings/{{id}}/matches"
+    );
+    actix_web::rt::System::new().block_on(server::serve(state))
 }
 
 fn eval(settings: &Settings, dir: &std::path::Path, per_query: bool) -> anyhow::Result<()> {

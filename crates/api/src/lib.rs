@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod bench;
 pub mod cli;
+pub mod demo;
 pub mod expiry;
 pub mod extract;
 pub mod import;
