@@ -43,6 +43,12 @@ pub struct Fields {
     pub transfer_modes: Field,
     /// Each code with all its ancestors, so a filter on `2` finds `2.7`.
     pub sectors: Field,
+    /// The listing's own sector codes, for scoring.
+    pub sector_codes: Field,
+    pub price_min: Field,
+    pub price_max: Field,
+    pub currency: Field,
+    pub negotiable: Field,
     pub trl: Field,
     pub published_at: Field,
     pub valid_until: Field,
@@ -74,11 +80,16 @@ fn schema() -> (Schema, Fields) {
         kind: builder.add_text_field("kind", STRING | STORED),
         owner: builder.add_text_field("owner", STRING),
         language: builder.add_text_field("language", STRING),
-        province: builder.add_text_field("province", STRING),
+        province: builder.add_text_field("province", STRING | FAST),
         region: builder.add_text_field("region", STRING),
         ip_status: builder.add_text_field("ip_status", STRING),
-        transfer_modes: builder.add_text_field("transfer_modes", STRING),
+        transfer_modes: builder.add_text_field("transfer_modes", STRING | FAST),
         sectors: builder.add_text_field("sectors", STRING),
+        sector_codes: builder.add_text_field("sector_codes", STRING | FAST),
+        price_min: builder.add_i64_field("price_min", FAST),
+        price_max: builder.add_i64_field("price_max", FAST),
+        currency: builder.add_text_field("currency", STRING | FAST),
+        negotiable: builder.add_u64_field("negotiable", FAST),
         trl: builder.add_u64_field("trl", INDEXED | FAST),
         published_at: builder.add_i64_field("published_at", INDEXED | FAST),
         valid_until: builder.add_i64_field("valid_until", INDEXED | FAST),
@@ -117,8 +128,22 @@ impl ListingIndex {
         let directory = MmapDirectory::open(dir)
             .map_err(|e| IndexError::Directory(format!("{}: {e}", dir.display())))?;
         let (schema, _) = schema();
-        let index = Index::open_or_create(directory, schema)?;
-        Self::from_index(index)
+        match Index::open_or_create(directory, schema.clone()) {
+            Ok(index) => Self::from_index(index),
+            // The index is derived data: one written by an older schema is rebuilt
+            // (the indexer replays the outbox from the start into the new one).
+            Err(tantivy::TantivyError::SchemaError(reason)) => {
+                tracing::warn!(dir = %dir.display(), %reason, "search index schema changed; rebuilding the index");
+                std::fs::remove_dir_all(dir)
+                    .map_err(|e| IndexError::Directory(format!("{}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| IndexError::Directory(format!("{}: {e}", dir.display())))?;
+                let directory = MmapDirectory::open(dir)
+                    .map_err(|e| IndexError::Directory(format!("{}: {e}", dir.display())))?;
+                Self::from_index(Index::create(directory, schema, Default::default())?)
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// An index in memory (evaluation, tests).
@@ -183,6 +208,19 @@ impl ListingIndex {
         for mode in &listing.transfer_modes {
             doc.add_text(f.transfer_modes, mode.as_str());
             doc.add_facet(f.facets, Facet::from_path(["transfer_mode", mode.as_str()]));
+        }
+        if let Some(price) = &listing.price {
+            if let Some(min) = price.min {
+                doc.add_i64(f.price_min, min);
+            }
+            if let Some(max) = price.max {
+                doc.add_i64(f.price_max, max);
+            }
+            doc.add_text(f.currency, &price.currency);
+            doc.add_u64(f.negotiable, u64::from(price.negotiable));
+        }
+        for code in &listing.sectors {
+            doc.add_text(f.sector_codes, code);
         }
         let mut sectors: Vec<String> = Vec::new();
         for code in &listing.sectors {

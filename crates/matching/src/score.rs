@@ -19,10 +19,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, Score, TantivyDocument, Term};
-use techex_domain::listing::{ListingKind, Price};
+use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
+use techex_domain::listing::{ListingKind, Price, TransferMode};
 use techex_domain::taxonomy::Taxonomy;
 
 use crate::analysis;
@@ -146,35 +147,41 @@ pub fn find_matches(
     }
 
     let best_text = text_scores.values().copied().fold(0.0_f32, f32::max);
-    let (source_words, source_pairs) = analysis::query_terms(&source.query_text(), 200, 200);
-    let mut matches = Vec::with_capacity(candidates.len());
+    let source_facts = Facts::of(source);
+    // Score every candidate from fast fields; stored documents are read only for
+    // the few returned.
+    let mut readers: HashMap<u32, FactReader> = HashMap::new();
+    let mut scored: Vec<(f32, DocAddress, Explanation)> = Vec::with_capacity(candidates.len());
     for address in candidates {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let candidate = index.profile(&doc)?;
+        let reader = match readers.entry(address.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => entry.insert(FactReader::open(
+                searcher.segment_reader(address.segment_ord),
+            )?),
+        };
+        let facts = reader.read(address.doc_id);
         let text = if best_text > 0.0 {
             text_scores.get(&address).copied().unwrap_or(0.0) / best_text
         } else {
             0.0
         };
-        let explanation = explain(source, &candidate, text, weights);
+        let explanation = explain(source.kind, &source_facts, &facts, text, weights);
         let score = explanation.components.iter().map(|c| c.contribution).sum();
+        scored.push((score, address, explanation));
+    }
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    scored.truncate(limit);
+    let (source_words, source_pairs) = analysis::query_terms(&source.query_text(), 200, 200);
+    let mut matches = Vec::with_capacity(scored.len());
+    for (score, address, mut explanation) in scored {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let listing = index.profile(&doc)?;
+        explanation.matched_terms = matched_terms(&listing, &source_words, &source_pairs);
         matches.push(ScoredMatch {
-            listing: candidate,
+            listing,
             score,
             explanation,
         });
-    }
-    matches.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.listing.id.cmp(&b.listing.id))
-    });
-    matches.truncate(limit);
-    // Matched terms only for what is returned: tokenising every candidate is the
-    // most expensive part of an explanation.
-    for found in &mut matches {
-        found.explanation.matched_terms =
-            matched_terms(&found.listing, &source_words, &source_pairs);
     }
     Ok(matches)
 }
@@ -191,13 +198,104 @@ fn sector_and_parents(codes: &[String]) -> Vec<String> {
     all.into_iter().collect()
 }
 
+/// What the structured components need to know about a listing.
+#[derive(Debug, Default)]
+struct Facts {
+    trl: Option<u8>,
+    sectors: Vec<String>,
+    transfer_modes: Vec<TransferMode>,
+    price: Option<Price>,
+    province: Option<String>,
+}
+
+impl Facts {
+    fn of(listing: &IndexedListing) -> Self {
+        Self {
+            trl: listing.trl,
+            sectors: listing.sectors.clone(),
+            transfer_modes: listing.transfer_modes.clone(),
+            price: listing.price.clone(),
+            province: listing.province.clone(),
+        }
+    }
+}
+
+/// Reads [`Facts`] from one segment's fast fields.
+struct FactReader {
+    trl: Column<u64>,
+    price_min: Column<i64>,
+    price_max: Column<i64>,
+    negotiable: Column<u64>,
+    currency: Option<StrColumn>,
+    province: Option<StrColumn>,
+    sectors: Option<StrColumn>,
+    transfer_modes: Option<StrColumn>,
+}
+
+impl FactReader {
+    fn open(segment: &SegmentReader) -> IndexResult<Self> {
+        let fast = segment.fast_fields();
+        Ok(Self {
+            trl: fast.u64("trl")?,
+            price_min: fast.i64("price_min")?,
+            price_max: fast.i64("price_max")?,
+            negotiable: fast.u64("negotiable")?,
+            currency: fast.str("currency")?,
+            province: fast.str("province")?,
+            sectors: fast.str("sector_codes")?,
+            transfer_modes: fast.str("transfer_modes")?,
+        })
+    }
+
+    fn strings(column: Option<&StrColumn>, doc: DocId) -> Vec<String> {
+        let Some(column) = column else {
+            return Vec::new();
+        };
+        column
+            .term_ords(doc)
+            .filter_map(|ord| {
+                let mut text = String::new();
+                column
+                    .ord_to_str(ord, &mut text)
+                    .ok()
+                    .filter(|found| *found)
+                    .map(|_| text)
+            })
+            .collect()
+    }
+
+    fn read(&self, doc: DocId) -> Facts {
+        let currency = Self::strings(self.currency.as_ref(), doc)
+            .into_iter()
+            .next();
+        Facts {
+            trl: self.trl.first(doc).and_then(|t| u8::try_from(t).ok()),
+            sectors: Self::strings(self.sectors.as_ref(), doc),
+            transfer_modes: Self::strings(self.transfer_modes.as_ref(), doc)
+                .iter()
+                .filter_map(|m| m.parse().ok())
+                .collect(),
+            price: currency.map(|currency| Price {
+                min: self.price_min.first(doc),
+                max: self.price_max.first(doc),
+                currency,
+                negotiable: self.negotiable.first(doc) == Some(1),
+            }),
+            province: Self::strings(self.province.as_ref(), doc)
+                .into_iter()
+                .next(),
+        }
+    }
+}
+
 fn explain(
-    source: &IndexedListing,
-    candidate: &IndexedListing,
+    source_kind: ListingKind,
+    source: &Facts,
+    candidate: &Facts,
     text: f32,
     weights: &MatchWeights,
 ) -> Explanation {
-    let (need, offer) = match source.kind {
+    let (need, offer) = match source_kind {
         ListingKind::Need => (source, candidate),
         ListingKind::Offer => (candidate, source),
     };
@@ -222,7 +320,7 @@ fn explain(
     push(
         "transfer_mode",
         weights.transfer_mode,
-        mode_score(need, offer),
+        mode_score(&need.transfer_modes, &offer.transfer_modes),
     );
     push(
         "price",
@@ -292,18 +390,14 @@ fn trl_score(minimum: Option<u8>, offered: Option<u8>) -> (f32, Option<String>) 
     }
 }
 
-fn mode_score(need: &IndexedListing, offer: &IndexedListing) -> (f32, Option<String>) {
-    if need.transfer_modes.is_empty() || offer.transfer_modes.is_empty() {
+fn mode_score(need: &[TransferMode], offer: &[TransferMode]) -> (f32, Option<String>) {
+    if need.is_empty() || offer.is_empty() {
         return (0.5, None);
     }
-    let shared = need
-        .transfer_modes
-        .iter()
-        .filter(|m| offer.transfer_modes.contains(m))
-        .count();
-    let value = shared as f32 / need.transfer_modes.len() as f32;
+    let shared = need.iter().filter(|m| offer.contains(m)).count();
+    let value = shared as f32 / need.len() as f32;
     let note = (shared == 0).then(|| {
-        let list = |modes: &[techex_domain::listing::TransferMode]| {
+        let list = |modes: &[TransferMode]| {
             modes
                 .iter()
                 .map(|m| m.as_str())
@@ -312,8 +406,8 @@ fn mode_score(need: &IndexedListing, offer: &IndexedListing) -> (f32, Option<Str
         };
         format!(
             "the offer is for {}, the need asks for {}",
-            list(&offer.transfer_modes),
-            list(&need.transfer_modes)
+            list(offer),
+            list(need)
         )
     });
     (value, note)
