@@ -29,7 +29,7 @@ use techex_domain::taxonomy::Taxonomy;
 use crate::analysis;
 use crate::document::IndexedListing;
 use crate::index::{IndexResult, ListingIndex};
-use crate::search::{SearchFilters, filter_clauses, text_query};
+use crate::search::{SearchFilters, filter_clauses, terms_query};
 
 /// How much each component counts. Defaults sum to 1; configurable.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -117,7 +117,7 @@ pub fn find_matches(
     };
 
     let mut text_scores: HashMap<DocAddress, Score> = HashMap::new();
-    if let Some(text) = text_query(&fields, &source.query_text(), 48, 48) {
+    if let Some(text) = salient_query(&searcher, &fields, &source.query_text()) {
         for (score, address) in searcher.search(
             &restrict(text),
             &TopDocs::with_limit(TEXT_CANDIDATES).order_by_score(),
@@ -184,6 +184,45 @@ pub fn find_matches(
         });
     }
     Ok(matches)
+}
+
+/// Terms chosen from a listing's text to find others like it.
+const SALIENT_WORDS: usize = 16;
+const SALIENT_STEMS: usize = 8;
+const SALIENT_BIGRAMS: usize = 16;
+
+/// A query over the listing's most telling terms: those that occur in the fewest
+/// listings (and at least one). A long description yields hundreds of terms; the
+/// rare ones carry what it is about, and the common ones only cost time.
+fn salient_query(
+    searcher: &tantivy::Searcher,
+    fields: &crate::index::Fields,
+    text: &str,
+) -> Option<Box<dyn Query>> {
+    let (words, pairs) = analysis::query_terms(text, 400, 400);
+    let stems = analysis::stemmed_terms(text);
+    let rarest = |terms: Vec<String>, field: tantivy::schema::Field, keep: usize| -> Vec<String> {
+        let mut counted: Vec<(u64, usize, String)> = terms
+            .into_iter()
+            .enumerate()
+            .filter_map(|(position, term)| {
+                let df = searcher
+                    .doc_freq(&Term::from_field_text(field, &term))
+                    .ok()?;
+                (df > 0).then_some((df, position, term))
+            })
+            .collect();
+        counted.sort();
+        counted
+            .into_iter()
+            .take(keep)
+            .map(|(_, _, term)| term)
+            .collect()
+    };
+    let words = rarest(words, fields.body, SALIENT_WORDS);
+    let stems = rarest(stems, fields.body_stem, SALIENT_STEMS);
+    let pairs = rarest(pairs, fields.bigrams, SALIENT_BIGRAMS);
+    terms_query(fields, &words, &stems, &pairs)
 }
 
 fn sector_and_parents(codes: &[String]) -> Vec<String> {

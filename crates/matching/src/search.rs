@@ -76,7 +76,21 @@ pub fn text_query(
     max_bigrams: usize,
 ) -> Option<Box<dyn Query>> {
     let (words, pairs) = analysis::query_terms(text, max_words, max_bigrams);
-    let stems = analysis::stemmed_terms(text);
+    let stems: Vec<String> = analysis::stemmed_terms(text)
+        .into_iter()
+        .take(max_words)
+        .collect();
+    terms_query(fields, &words, &stems, &pairs)
+}
+
+/// The query over given terms: words in title and body, stems in the stemmed
+/// fields, bigrams in the bigram field.
+pub fn terms_query(
+    fields: &Fields,
+    words: &[String],
+    stems: &[String],
+    pairs: &[String],
+) -> Option<Box<dyn Query>> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let term = |field: Field, text: &str, boost: Score| -> (Occur, Box<dyn Query>) {
         let query = TermQuery::new(
@@ -88,15 +102,15 @@ pub fn text_query(
             Box::new(BoostQuery::new(Box::new(query), boost)),
         )
     };
-    for word in &words {
+    for word in words {
         clauses.push(term(fields.title, word, TITLE_BOOST));
         clauses.push(term(fields.body, word, BODY_BOOST));
     }
-    for stem in stems.iter().take(max_words) {
+    for stem in stems {
         clauses.push(term(fields.title_stem, stem, STEM_BOOST * TITLE_BOOST));
         clauses.push(term(fields.body_stem, stem, STEM_BOOST));
     }
-    for pair in &pairs {
+    for pair in pairs {
         clauses.push(term(fields.bigrams, pair, BIGRAM_BOOST));
     }
     (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
