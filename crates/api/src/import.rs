@@ -195,21 +195,7 @@ fn import_line(
                 ApiError::validation("owner_organisation_id", "the organisation has no users")
             })?,
         };
-        let listing = Listing {
-            id: ListingId::new(),
-            kind,
-            status: ListingStatus::Draft,
-            owner: organisation.id,
-            created_by,
-            content,
-            revision: None,
-            rejection: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            submitted_at: None,
-            published_at: None,
-        };
+        let listing = Listing::new_draft(kind, organisation.id, created_by, content, now);
         workflow::create(conn, &listing, options.client_ip.clone())?;
         if options.publish {
             step(conn, listing.id, Command::Submit, options, now)?;

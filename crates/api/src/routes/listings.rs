@@ -9,10 +9,8 @@ use serde_json::Value;
 use techex_domain::listing::access::{can_view, ensure_can_act};
 use techex_domain::listing::content::{parse_kind, parse_renewal};
 use techex_domain::listing::{
-    Action, Command, Listing, ListingContent, ListingInput, ListingKind, ListingStatus,
-    RejectReason, Rejection,
+    Action, Command, Listing, ListingContent, ListingInput, ListingStatus, RejectReason, Rejection,
 };
-use techex_domain::taxonomy::Taxonomy;
 use techex_domain::validation::bounded_text;
 use techex_domain::{AccessDenied, Actor, ListingId, OrganisationId, ValidationErrors};
 use techex_store::repo::listings::{self, PublicFilter};
@@ -109,21 +107,7 @@ pub async fn create(
         return Err(ApiError::Validation(errors));
     };
     let now = listings::now();
-    let listing = Listing {
-        id: ListingId::new(),
-        kind,
-        status: ListingStatus::Draft,
-        owner: auth.user.organisation_id,
-        created_by: auth.user.id,
-        content,
-        revision: None,
-        rejection: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        submitted_at: None,
-        published_at: None,
-    };
+    let listing = Listing::new_draft(kind, auth.user.organisation_id, auth.user.id, content, now);
     let client_ip = state.client_ip(&req);
     let stored = listing.clone();
     state
@@ -174,52 +158,24 @@ pub async fn catalogue(
         per_page: query.per_page,
     }
     .request()?;
-    let taxonomy = Taxonomy::builtin();
     let mut errors = ValidationErrors::new();
-    let kind = errors
-        .check(
-            "kind",
-            query
-                .kind
-                .as_deref()
-                .map(str::parse::<ListingKind>)
-                .transpose(),
-        )
-        .flatten();
-    if let Some(sector) = &query.sector
-        && taxonomy.sector(sector).is_none()
-    {
-        errors.add("sector", format!("'{sector}' is not a sector code"));
-    }
-    let province = match query.province.as_deref() {
-        Some(text) => match taxonomy.find_province(text) {
-            Some(province) => Some(province.code.clone()),
-            None => {
-                errors.add("province", format!("'{text}' is not a province"));
-                None
-            }
-        },
-        None => None,
-    };
-    for (field, level) in [("trl_min", query.trl_min), ("trl_max", query.trl_max)] {
-        if level.is_some_and(|l| !(1..=9).contains(&l)) {
-            errors.add(field, "must be from 1 to 9");
-        }
-    }
-    if let (Some(min), Some(max)) = (query.trl_min, query.trl_max)
-        && min > max
-    {
-        errors.add("trl_max", "must not be less than trl_min");
-    }
+    let filters = super::filters::parse(
+        query.kind.as_deref(),
+        query.sector.as_deref(),
+        query.province.as_deref(),
+        query.trl_min,
+        query.trl_max,
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let filter = PublicFilter {
-        kind,
-        sector: query.sector,
-        province,
-        trl_min: query.trl_min,
-        trl_max: query.trl_max,
+        kind: filters.kind,
+        sector: filters.sector,
+        province: filters.province,
+        trl_min: filters.trl_min,
+        trl_max: filters.trl_max,
         owner: query.organisation_id.map(OrganisationId::from_uuid),
     };
     let page = state

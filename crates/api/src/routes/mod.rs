@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod exchange_data;
+pub mod filters;
 pub mod health;
 pub mod listings;
 pub mod me;

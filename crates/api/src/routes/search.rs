@@ -4,8 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use techex_domain::listing::{ListingKind, TransferMode};
-use techex_domain::taxonomy::Taxonomy;
+use techex_domain::listing::TransferMode;
 use techex_domain::{AccessDenied, ListingId, OrganisationId, ValidationErrors};
 use techex_matching::IndexedListing;
 use techex_matching::score::{Component, find_matches};
@@ -79,35 +78,15 @@ pub async fn search(
         per_page: query.per_page,
     }
     .request()?;
-    let taxonomy = Taxonomy::builtin();
     let mut errors = ValidationErrors::new();
-    let kind = errors
-        .check(
-            "kind",
-            query
-                .kind
-                .as_deref()
-                .map(str::parse::<ListingKind>)
-                .transpose(),
-        )
-        .flatten();
-    if let Some(sector) = query
-        .sector
-        .as_deref()
-        .filter(|s| taxonomy.sector(s).is_none())
-    {
-        errors.add("sector", format!("'{sector}' is not a sector code"));
-    }
-    let province = match query.province.as_deref() {
-        Some(text) => errors.check(
-            "province",
-            taxonomy
-                .find_province(text)
-                .map(|p| p.code.clone())
-                .ok_or_else(|| format!("'{text}' is not a province")),
-        ),
-        None => None,
-    };
+    let filters = super::filters::parse(
+        query.kind.as_deref(),
+        query.sector.as_deref(),
+        query.province.as_deref(),
+        query.trl_min,
+        query.trl_max,
+        &mut errors,
+    );
     let transfer_mode = errors
         .check(
             "transfer_mode",
@@ -128,11 +107,6 @@ pub async fn search(
                 .transpose(),
         )
         .flatten();
-    for (field, level) in [("trl_min", query.trl_min), ("trl_max", query.trl_max)] {
-        if level.is_some_and(|l| !(1..=9).contains(&l)) {
-            errors.add(field, "must be from 1 to 9");
-        }
-    }
     let text = query.q.unwrap_or_default();
     if text.chars().count() > 500 {
         errors.add("q", "must be at most 500 characters");
@@ -143,16 +117,16 @@ pub async fn search(
     let request = SearchRequest {
         text,
         filters: SearchFilters {
-            kind,
-            sectors: query.sector.into_iter().collect(),
-            trl_min: query.trl_min,
-            trl_max: query.trl_max,
+            kind: filters.kind,
+            sectors: filters.sector.into_iter().collect(),
+            trl_min: filters.trl_min,
+            trl_max: filters.trl_max,
             ip_status: ip_status.map(|s| s.as_str().to_owned()),
             transfer_modes: transfer_mode
                 .map(|m| m.as_str().to_owned())
                 .into_iter()
                 .collect(),
-            province,
+            province: filters.province,
             language: query.language.map(|l| l.trim().to_ascii_lowercase()),
         },
         today: Utc::now().date_naive(),

@@ -172,6 +172,31 @@ pub struct Listing {
 }
 
 impl Listing {
+    /// A new draft at version 1.
+    pub fn new_draft(
+        kind: ListingKind,
+        owner: OrganisationId,
+        created_by: UserId,
+        content: ListingContent,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: ListingId::new(),
+            kind,
+            status: ListingStatus::Draft,
+            owner,
+            created_by,
+            content,
+            revision: None,
+            rejection: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            published_at: None,
+        }
+    }
+
     /// Whether the public sees it now: published and not past its valid-until date
     /// (the expiry sweep may not have run yet).
     pub fn is_public(&self, today: chrono::NaiveDate) -> bool {
