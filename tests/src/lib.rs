@@ -404,3 +404,31 @@ impl Server {
         id
     }
 }
+
+/// An exchange with one account of each kind, signed in: an operator, a research
+/// institute member (offers) and an enterprise member (needs).
+pub struct Exchange {
+    pub server: Server,
+    pub operator: String,
+    pub institute: String,
+    pub enterprise: String,
+}
+
+impl Exchange {
+    pub fn start(db: &TestDatabase, env: &[(&str, &str)]) -> Self {
+        let server = Server::start_with(db, env);
+        server.create_operator("op@techmart.vn");
+        server.register(
+            "lan@iet.ac.vn",
+            "Viện Công nghệ Môi trường",
+            "research_institute",
+        );
+        server.register("minh@detmay.vn", "Công ty Dệt may Hòa Bình", "enterprise");
+        Self {
+            operator: server.login("op@techmart.vn"),
+            institute: server.login("lan@iet.ac.vn"),
+            enterprise: server.login("minh@detmay.vn"),
+            server,
+        }
+    }
+}

@@ -5,31 +5,11 @@
 #![expect(clippy::unwrap_used, reason = "a failed step is a failed test")]
 
 use serde_json::{Value, json};
-use techex_e2e::{Server, TestDatabase, listing_body};
+use techex_e2e::{Exchange, Server, TestDatabase, listing_body};
 
 /// An exchange with an operator, an institute (offers) and an enterprise (needs).
-struct Exchange {
-    server: Server,
-    operator: String,
-    institute: String,
-    enterprise: String,
-}
-
 fn exchange(db: &TestDatabase, env: &[(&str, &str)]) -> Exchange {
-    let server = Server::start_with(db, env);
-    server.create_operator("op@techmart.vn");
-    server.register(
-        "lan@iet.ac.vn",
-        "Viện Công nghệ Môi trường",
-        "research_institute",
-    );
-    server.register("minh@detmay.vn", "Công ty Dệt may Hòa Bình", "enterprise");
-    Exchange {
-        operator: server.login("op@techmart.vn"),
-        institute: server.login("lan@iet.ac.vn"),
-        enterprise: server.login("minh@detmay.vn"),
-        server,
-    }
+    Exchange::start(db, env)
 }
 
 fn ids(page: &Value) -> Vec<String> {

@@ -6,30 +6,10 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use techex_e2e::{Server, TestDatabase, listing_body};
-
-struct Exchange {
-    server: Server,
-    operator: String,
-    institute: String,
-    enterprise: String,
-}
+use techex_e2e::{Exchange, Server, TestDatabase, listing_body};
 
 fn exchange(db: &TestDatabase) -> Exchange {
-    let server = Server::start_with(db, &[("TECHEX_INDEX_POLL_MS", "50")]);
-    server.create_operator("op@techmart.vn");
-    server.register(
-        "lan@iet.ac.vn",
-        "Viện Công nghệ Môi trường",
-        "research_institute",
-    );
-    server.register("minh@detmay.vn", "Công ty Dệt may Hòa Bình", "enterprise");
-    Exchange {
-        operator: server.login("op@techmart.vn"),
-        institute: server.login("lan@iet.ac.vn"),
-        enterprise: server.login("minh@detmay.vn"),
-        server,
-    }
+    Exchange::start(db, &[("TECHEX_INDEX_POLL_MS", "50")])
 }
 
 /// Polls the search until `ids(result)` satisfies `done`, for at most 10 s.
