@@ -89,7 +89,21 @@ pub fn create_app(
 /// Binds and runs until a shutdown signal. Prints the bound address first, since
 /// with port 0 only the log tells which port was picked.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
-    let (server, _) = start(state).await?;
+    let operators = {
+        let store = state.store.clone();
+        web::block(move || store.run(users::count_operators)).await??
+    };
+    let (server, addrs) = start(state).await?;
+    for addr in &addrs {
+        // A plain line on stdout: scripts and tests read the port from it.
+        println!("techex listening on http://{addr}");
+    }
+    if operators == 0 {
+        println!(
+            "No operator account yet. Create the first one with:\n  \
+             TECHEX_OPERATOR_PASSWORD='at least 10 characters' techex create-operator --email you@example.org"
+        );
+    }
     server
         .await
         .context("the HTTP server stopped with an error")
@@ -100,10 +114,6 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
 pub async fn start(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<SocketAddr>)> {
     let bind = state.settings.bind_addr()?;
     let workers = state.settings.server.workers;
-    let operators = {
-        let store = state.store.clone();
-        web::block(move || store.run(users::count_operators)).await??
-    };
     crate::indexer::spawn(
         state.store.clone(),
         state.index.clone(),
@@ -126,15 +136,7 @@ pub async fn start(state: AppState) -> anyhow::Result<(actix_web::dev::Server, V
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addrs: Vec<SocketAddr> = server.addrs();
     for addr in &addrs {
-        // A plain line on stdout: scripts and tests read the port from it.
-        println!("techex listening on http://{addr}");
         tracing::info!(%addr, docs = %format!("http://{addr}/api/docs/"), "listening");
-    }
-    if operators == 0 {
-        println!(
-            "No operator account yet. Create the first one with:\n  \
-             TECHEX_OPERATOR_PASSWORD='at least 10 characters' techex create-operator --email you@example.org"
-        );
     }
     Ok((server.run(), addrs))
 }
