@@ -92,6 +92,25 @@ impl Server {
 
     /// Starts on an existing data directory (e.g. after [`Server::kill`]).
     pub fn start_in(db: &TestDatabase, data_dir: tempfile::TempDir, env: &[(&str, &str)]) -> Self {
+        Self::launch(db, data_dir, env, "serve")
+    }
+
+    /// Starts `techex demo` (its own SQLite database under the data directory).
+    pub fn start_demo(db: &TestDatabase) -> Self {
+        Self::launch(
+            db,
+            tempfile::tempdir().expect("data directory"),
+            &[],
+            "demo",
+        )
+    }
+
+    fn launch(
+        db: &TestDatabase,
+        data_dir: tempfile::TempDir,
+        env: &[(&str, &str)],
+        command_name: &str,
+    ) -> Self {
         let log = std::fs::File::create(data_dir.path().join("server.log")).expect("log file");
         let mut command = techex(db, data_dir.path());
         command
@@ -101,7 +120,7 @@ impl Server {
         for (name, value) in env {
             command.env(name, value);
         }
-        let mut child = command.arg("serve").spawn().expect("start techex");
+        let mut child = command.arg(command_name).spawn().expect("start techex");
         let stdout = child.stdout.take().expect("stdout");
         let (sender, receiver) = mpsc::channel();
         std::thread::spawn(move || {
@@ -112,11 +131,11 @@ impl Server {
                 }
             }
         });
-        let Ok(base) = receiver.recv_timeout(Duration::from_secs(60)) else {
+        let Ok(base) = receiver.recv_timeout(Duration::from_secs(180)) else {
             let _ = child.kill();
             let log =
                 std::fs::read_to_string(data_dir.path().join("server.log")).unwrap_or_default();
-            panic!("techex did not start within 60 s; its log:\n{log}");
+            panic!("techex did not start within 180 s; its log:\n{log}");
         };
         let client = Client::builder()
             .timeout(Duration::from_secs(30))

@@ -260,3 +260,48 @@ techex_store::on_both_backends!(
     matches_rank_offers_for_a_need_and_explain_them,
     reindex_rebuilds_the_index_from_the_database,
 );
+
+/// `techex demo` gives a newcomer a working exchange: published listings, demo
+/// accounts, and explained matches for the enterprise's needs.
+#[test]
+fn the_demo_exchange_works_out_of_the_box() {
+    let db = TestDatabase::sqlite();
+    let server = Server::start_demo(&db);
+    let login = |email: &str| {
+        let reply = server
+            .post("/api/v1/auth/login")
+            .json(&json!({"email": email, "password": "demo-password-2026"}));
+        assert_eq!(reply.status, 200, "{email}: {}", reply.text);
+        reply.body["access_token"].as_str().unwrap().to_owned()
+    };
+    let catalogue = server.get("/api/v1/listings?per_page=1").send();
+    assert_eq!(
+        catalogue.body["total"], 205,
+        "160 offers and 45 needs are published"
+    );
+    let operator = login("operator@demo.techex.vn");
+    assert_eq!(
+        server
+            .get("/api/v1/moderation/queue")
+            .bearer(&operator)
+            .send()
+            .status,
+        200
+    );
+    login("institute@demo.techex.vn");
+    let enterprise = login("enterprise@demo.techex.vn");
+    let found = search_until(&server, "q=xu+ly+nuoc+thai+det+nhuom", |ids| {
+        !ids.is_empty()
+    });
+    assert!(found["total"].as_u64().unwrap() > 0);
+    let mine = server.get("/api/v1/me/listings").bearer(&enterprise).send();
+    let need = mine.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let matches = server
+        .get(&format!("/api/v1/listings/{need}/matches"))
+        .bearer(&enterprise)
+        .send();
+    assert_eq!(matches.status, 200, "{}", matches.text);
+    let top = &matches.body[0];
+    assert_eq!(top["kind"], "offer");
+    assert!(top["score"].as_f64().unwrap() > 0.5, "{top}");
+}
