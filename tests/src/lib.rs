@@ -417,8 +417,14 @@ impl Server {
             .as_str()
             .expect("id")
             .to_owned();
-        assert_eq!(self.act(owner, &id, "submit", None).status, 200);
-        let approved = self.act(operator, &id, "approve", None);
+        let submitted = self.act(owner, &id, "submit", None);
+        assert_eq!(submitted.status, 200, "submit failed: {}", submitted.text);
+        let approved = self.act(
+            operator,
+            &id,
+            "approve",
+            Some(&serde_json::json!({"version": submitted.body["version"]})),
+        );
         assert_eq!(approved.status, 200, "approve failed: {}", approved.text);
         id
     }

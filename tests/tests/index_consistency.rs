@@ -123,9 +123,14 @@ fn replicas_share_listings_through_the_outbox() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(second.act(&member, &id, "submit", None).status, 200);
+    let submitted = second.act(&member, &id, "submit", None);
+    assert_eq!(submitted.status, 200);
     let approved_at = Instant::now();
-    assert_eq!(first.act(&operator, &id, "approve", None).status, 200);
+    let version = json!({"version": submitted.body["version"]});
+    assert_eq!(
+        first.act(&operator, &id, "approve", Some(&version)).status,
+        200
+    );
     loop {
         let hits = second.get("/api/v1/search?q=cam+bien+do+man").send();
         if hits.body["items"]

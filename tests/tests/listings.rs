@@ -46,11 +46,14 @@ fn the_whole_lifecycle(db: &TestDatabase) {
         "a complete listing has no warnings"
     );
 
+    // The operator names the version reviewed; without it nothing is decided.
+    s.act(&x.operator, id, "approve", None)
+        .assert_problem(400, "validation");
     let approved = s.act(
         &x.operator,
         id,
         "approve",
-        Some(&json!({"message": "đạt yêu cầu"})),
+        Some(&json!({"version": submitted.body["version"], "message": "đạt yêu cầu"})),
     );
     assert_eq!(approved.body["status"], "published", "{}", approved.text);
     let public = s.get(&format!("/api/v1/listings/{id}")).send();
@@ -199,14 +202,15 @@ fn only_operators_review_and_rejections_need_a_reason(db: &TestDatabase) {
     // an operator approving a draft meets the state machine.
     s.act(&x.institute, &id, "approve", None)
         .assert_problem(403, "forbidden");
-    let draft = s.act(&x.operator, &id, "approve", None);
+    let draft = s.act(&x.operator, &id, "approve", Some(&json!({"version": 1})));
     assert!(
         draft.assert_problem(409, "conflict")["detail"]
             .as_str()
             .unwrap()
             .contains("draft")
     );
-    s.act(&x.institute, &id, "submit", None);
+    let submitted = s.act(&x.institute, &id, "submit", None);
+    let version = submitted.body["version"].clone();
     s.act(&x.institute, &id, "approve", None)
         .assert_problem(403, "forbidden");
     s.act(
@@ -221,12 +225,12 @@ fn only_operators_review_and_rejections_need_a_reason(db: &TestDatabase) {
     no_reason.assert_problem(400, "validation");
     let mut fields = no_reason.error_fields();
     fields.sort();
-    assert_eq!(fields, ["message", "reason_code"]);
+    assert_eq!(fields, ["message", "reason_code", "version"]);
     let bad_code = s.act(
         &x.operator,
         &id,
         "reject",
-        Some(&json!({"reason_code": "ugly", "message": "x"})),
+        Some(&json!({"version": version, "reason_code": "ugly", "message": "x"})),
     );
     assert_eq!(bad_code.error_fields(), ["reason_code"]);
 
@@ -234,7 +238,7 @@ fn only_operators_review_and_rejections_need_a_reason(db: &TestDatabase) {
         &x.operator,
         &id,
         "reject",
-        Some(&json!({"reason_code": "missing_ip_status", "message": "Bổ sung văn bằng bảo hộ giống"})),
+        Some(&json!({"version": version, "reason_code": "missing_ip_status", "message": "Bổ sung văn bằng bảo hộ giống"})),
     );
     assert_eq!(rejected.body["status"], "rejected", "{}", rejected.text);
     assert_eq!(
@@ -451,7 +455,23 @@ fn an_edit_of_a_published_listing_waits_for_review(db: &TestDatabase) {
     changed.sort_unstable();
     assert_eq!(changed, ["title", "trl"]);
 
-    s.act(&x.operator, &id, "approve", None);
+    // An edit replaced after the operator looked is not approved unseen.
+    let reviewed = queue.body["items"][0]["listing"]["version"]
+        .as_i64()
+        .unwrap();
+    s.act(
+        &x.operator,
+        &id,
+        "approve",
+        Some(&json!({"version": reviewed - 1})),
+    )
+    .assert_problem(409, "conflict");
+    s.act(
+        &x.operator,
+        &id,
+        "approve",
+        Some(&json!({"version": reviewed})),
+    );
     let after = s.get(&path).send();
     assert_eq!(
         (after.body["title"].as_str(), after.body["trl"].as_i64()),

@@ -453,7 +453,7 @@ pub async fn delete(
     .await
 }
 
-/// The optional body of submit, withdraw, approve and archive.
+/// The optional body of submit, withdraw and archive.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
@@ -514,13 +514,6 @@ simple_action!(
     "Takes a listing (or a published listing's edit) back from review."
 );
 simple_action!(
-    approve,
-    Action::Approve,
-    Command::Approve,
-    "/api/v1/listings/{id}/approve",
-    "Publishes a listing, or applies a published listing's edit (operators)."
-);
-simple_action!(
     archive,
     Action::Archive,
     Command::Archive,
@@ -531,6 +524,7 @@ simple_action!(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
+    /// The version reviewed (required); a listing changed since is refused with 409.
     pub version: Option<i64>,
     /// incomplete, unclear_benefit, missing_ip_status, duplicate, out_of_scope,
     /// unverified_organisation or other.
@@ -560,33 +554,95 @@ pub async fn reject(
         reason_code: None,
         message: None,
     });
-    let mut errors = ValidationErrors::new();
-    let reason_code = errors.check(
-        "reason_code",
-        body.reason_code
-            .as_deref()
-            .ok_or_else(|| "is required".to_owned())
-            .and_then(str::parse::<RejectReason>),
-    );
-    let message = errors.check(
-        "message",
-        body.message
-            .as_deref()
-            .ok_or_else(|| "is required".to_owned())
-            .and_then(|m| bounded_text(m, 1, 2000)),
-    );
-    let (Some(reason_code), Some(message)) = (reason_code, message) else {
-        return Err(ApiError::Validation(errors));
-    };
     let request = ActionRequest {
         version: body.version,
         note: None,
     };
+    // Checked once the operator is known to be allowed to review.
     act(state, req, auth, &id, Action::Reject, request, move |_| {
-        Ok(Command::Reject(Rejection {
-            reason_code,
-            message,
-        }))
+        let mut errors = ValidationErrors::new();
+        reviewed_version(body.version, &mut errors);
+        let reason_code = errors.check(
+            "reason_code",
+            body.reason_code
+                .as_deref()
+                .ok_or_else(|| "is required".to_owned())
+                .and_then(str::parse::<RejectReason>),
+        );
+        let message = errors.check(
+            "message",
+            body.message
+                .as_deref()
+                .ok_or_else(|| "is required".to_owned())
+                .and_then(|m| bounded_text(m, 1, 2000)),
+        );
+        match (reason_code, message) {
+            (Some(reason_code), Some(message)) if errors.is_empty() => {
+                Ok(Command::Reject(Rejection {
+                    reason_code,
+                    message,
+                }))
+            }
+            _ => Err(ApiError::Validation(errors)),
+        }
+    })
+    .await
+}
+
+/// An operator's decision names the version reviewed, so that a listing changed
+/// meanwhile (withdrawn and resubmitted, an edit replaced) is not decided unseen.
+fn reviewed_version(version: Option<i64>, errors: &mut ValidationErrors) {
+    if version.is_none() {
+        errors.add(
+            "version",
+            "is required: the version you reviewed (the queue shows it)",
+        );
+    }
+}
+
+/// The body of approve.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    /// The version reviewed; a listing changed since is refused with 409.
+    pub version: Option<i64>,
+    /// A note kept in the listing's history.
+    pub message: Option<String>,
+}
+
+/// Publishes a listing, or applies a published listing's edit (operators).
+#[utoipa::path(post, path = "/api/v1/listings/{id}/approve", tag = "listings", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "listing id")), request_body = ApproveBody,
+    responses(
+        (status = 200, body = ListingView),
+        (status = 400, body = Problem, content_type = "application/problem+json", description = "version missing"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "changed since reviewed, or not awaiting review"),
+    ))]
+pub async fn approve(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<ApproveBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.unwrap_or(ApproveBody {
+        version: None,
+        message: None,
+    });
+    let request = ActionRequest {
+        version: body.version,
+        note: note(body.message, "message")?,
+    };
+    act(state, req, auth, &id, Action::Approve, request, move |_| {
+        let mut errors = ValidationErrors::new();
+        reviewed_version(body.version, &mut errors);
+        if errors.is_empty() {
+            Ok(Command::Approve)
+        } else {
+            Err(ApiError::Validation(errors))
+        }
     })
     .await
 }
