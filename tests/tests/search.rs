@@ -119,6 +119,17 @@ fn any_query_text_is_accepted(db: &TestDatabase) {
         .send();
     bad.assert_problem(400, "validation");
     assert_eq!(bad.error_fields().len(), 3);
+    // Deep pages are refused rather than ranking the whole index for one request.
+    let deep = x.server.get("/api/v1/search?page=1000&per_page=100").send();
+    deep.assert_problem(400, "validation");
+    assert_eq!(deep.error_fields(), ["page"]);
+    assert_eq!(
+        x.server
+            .get("/api/v1/search?page=100&per_page=100")
+            .send()
+            .status,
+        200
+    );
 }
 
 fn matches_rank_offers_for_a_need_and_explain_them(db: &TestDatabase) {

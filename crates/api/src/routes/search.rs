@@ -20,6 +20,9 @@ use crate::problem::ApiError;
 use crate::routes::Paging;
 use crate::state::AppState;
 
+/// The deepest result a search pages to (as Elasticsearch's max_result_window).
+pub const MAX_RESULT_WINDOW: i64 = 10_000;
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
@@ -79,6 +82,16 @@ pub async fn search(
     }
     .request()?;
     let mut errors = ValidationErrors::new();
+    // A deep page makes the index rank every document before it; past this window
+    // a refined query serves the user better than page 500 would.
+    if paging.offset() + paging.limit() > MAX_RESULT_WINDOW {
+        errors.add(
+            "page",
+            format!(
+                "only the first {MAX_RESULT_WINDOW} results can be paged through; refine the query"
+            ),
+        );
+    }
     let filters = super::filters::parse(
         query.kind.as_deref(),
         query.sector.as_deref(),
