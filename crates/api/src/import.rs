@@ -191,9 +191,11 @@ fn import_line(
         // command line imports on its behalf.
         let created_by = match options.actor {
             Some(actor) => actor,
-            None => first_user(conn, organisation.id).ok_or_else(|| {
-                ApiError::validation("owner_organisation_id", "the organisation has no users")
-            })?,
+            None => techex_store::repo::users::first_of_organisation(conn, organisation.id)?
+                .map(|u| u.id)
+                .ok_or_else(|| {
+                    ApiError::validation("owner_organisation_id", "the organisation has no users")
+                })?,
         };
         let listing = Listing::new_draft(kind, organisation.id, created_by, content, now);
         workflow::create(conn, &listing, options.client_ip.clone())?;
@@ -292,18 +294,4 @@ fn find_existing(
     Ok(listings::get_many(conn, &[id])?
         .into_iter()
         .find(|l| l.owner == owner))
-}
-
-fn first_user(conn: &mut DbConnection, organisation: OrganisationId) -> Option<UserId> {
-    let filter = techex_store::repo::users::UserFilter {
-        organisation_id: Some(organisation),
-        ..Default::default()
-    };
-    let page = techex_store::repo::users::list(
-        conn,
-        &filter,
-        techex_store::PageRequest::new(Some(1), Some(100)).ok()?,
-    )
-    .ok()?;
-    page.items.last().map(|u| u.id)
 }

@@ -117,7 +117,10 @@ pub fn find_matches(
     };
 
     let mut text_scores: HashMap<DocAddress, Score> = HashMap::new();
-    if let Some(text) = salient_query(&searcher, &fields, &source.query_text()) {
+    // The source text is analysed once: for the query and for the matched terms.
+    let text = source.query_text();
+    let (words, pairs) = analysis::query_terms(&text, 400, 400);
+    if let Some(text) = salient_query(&searcher, &fields, &text, &words, &pairs) {
         for (score, address) in searcher.search(
             &restrict(text),
             &TopDocs::with_limit(TEXT_CANDIDATES).order_by_score(),
@@ -171,12 +174,15 @@ pub fn find_matches(
     }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     scored.truncate(limit);
-    let (source_words, source_pairs) = analysis::query_terms(&source.query_text(), 200, 200);
+    let (source_words, source_pairs) = (
+        &words[..words.len().min(200)],
+        &pairs[..pairs.len().min(200)],
+    );
     let mut matches = Vec::with_capacity(scored.len());
     for (score, address, mut explanation) in scored {
         let doc: TantivyDocument = searcher.doc(address)?;
         let listing = index.profile(&doc)?;
-        explanation.matched_terms = matched_terms(&listing, &source_words, &source_pairs);
+        explanation.matched_terms = matched_terms(&listing, source_words, source_pairs);
         matches.push(ScoredMatch {
             listing,
             score,
@@ -198,8 +204,9 @@ fn salient_query(
     searcher: &tantivy::Searcher,
     fields: &crate::index::Fields,
     text: &str,
+    words: &[String],
+    pairs: &[String],
 ) -> Option<Box<dyn Query>> {
-    let (words, pairs) = analysis::query_terms(text, 400, 400);
     let stems = analysis::stemmed_terms(text);
     let rarest = |terms: Vec<String>, field: tantivy::schema::Field, keep: usize| -> Vec<String> {
         let mut counted: Vec<(u64, usize, String)> = terms
@@ -219,9 +226,9 @@ fn salient_query(
             .map(|(_, _, term)| term)
             .collect()
     };
-    let words = rarest(words, fields.body, SALIENT_WORDS);
+    let words = rarest(words.to_vec(), fields.body, SALIENT_WORDS);
     let stems = rarest(stems, fields.body_stem, SALIENT_STEMS);
-    let pairs = rarest(pairs, fields.bigrams, SALIENT_BIGRAMS);
+    let pairs = rarest(pairs.to_vec(), fields.bigrams, SALIENT_BIGRAMS);
     terms_query(fields, &words, &stems, &pairs)
 }
 

@@ -8,7 +8,7 @@ use std::ops::Bound;
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 use techex_domain::listing::ListingKind;
@@ -263,7 +263,6 @@ fn hit(
         }
         None => escape(&first_chars(&profile.summary, 200)),
     };
-    let _ = doc.get_first(index.fields().id).and_then(|v| v.as_str());
     Ok(SearchHit {
         id: profile.id,
         kind: profile.kind,

@@ -133,6 +133,21 @@ pub fn set_role(conn: &mut DbConnection, id: UserId, role: Role) -> StoreResult<
     get(conn, id)
 }
 
+/// The organisation's first (oldest) user, if any.
+pub fn first_of_organisation(
+    conn: &mut DbConnection,
+    organisation: OrganisationId,
+) -> StoreResult<Option<User>> {
+    u::users
+        .filter(u::organisation_id.eq(organisation.to_string()))
+        .order((u::created_at.asc(), u::id.asc()))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(User::try_from)
+        .transpose()
+}
+
 /// Active operators and admins.
 pub fn count_operators(conn: &mut DbConnection) -> StoreResult<i64> {
     Ok(u::users
