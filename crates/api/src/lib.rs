@@ -9,6 +9,7 @@ pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod expiry;
+pub mod events;
 pub mod extract;
 pub mod import;
 pub mod indexer;

@@ -48,6 +48,17 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ),
     ("TECHEX_EXPIRY_SWEEP_SECS", "listings.expiry_sweep_secs"),
     ("TECHEX_INDEX_POLL_MS", "listings.index_poll_ms"),
+    ("TECHEX_INTEREST_DAILY_QUOTA", "interests.daily_quota"),
+    (
+        "TECHEX_MATCH_ALERT_MIN_SCORE",
+        "notifications.match_alert_min_score",
+    ),
+    ("TECHEX_EXPIRY_WARNING_DAYS", "notifications.expiry_warning_days"),
+    ("TECHEX_WEBHOOK_ALLOW_PRIVATE", "webhooks.allow_private"),
+    ("TECHEX_WEBHOOK_MAX_ATTEMPTS", "webhooks.max_attempts"),
+    ("TECHEX_WEBHOOK_RETRY_BASE_SECS", "webhooks.retry_base_secs"),
+    ("TECHEX_WEBHOOK_TIMEOUT_SECS", "webhooks.timeout_secs"),
+    ("TECHEX_WEBHOOK_POLL_MS", "webhooks.poll_ms"),
     ("TECHEX_LOG_FORMAT", "log.format"),
     ("TECHEX_LOG", "log.level"),
 ];
@@ -61,7 +72,40 @@ pub struct Settings {
     pub login_throttle: LoginThrottleSettings,
     pub listings: ListingSettings,
     pub matching: techex_matching::MatchWeights,
+    pub interests: InterestSettings,
+    pub notifications: NotificationSettings,
+    pub webhooks: WebhookSettings,
     pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterestSettings {
+    /// New interests an organisation may express per UTC day.
+    pub daily_quota: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// A match scoring at least this alerts the other listing's organisation.
+    pub match_alert_min_score: f32,
+    /// Matches considered for alerts per published listing.
+    pub match_alert_limit: usize,
+    /// How many days ahead an owner is warned of expiry.
+    pub expiry_warning_days: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Hosts, addresses or networks (CIDR) that webhooks may reach although they are
+    /// loopback or private, and over plain HTTP.
+    pub allow_private: Vec<String>,
+    pub max_attempts: u32,
+    pub retry_base_secs: u64,
+    pub timeout_secs: u64,
+    pub poll_ms: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -215,6 +259,12 @@ impl Settings {
         {
             bail!("login_throttle limits must be at least 1");
         }
+        if !(0.0..=1.0).contains(&self.notifications.match_alert_min_score) {
+            bail!("notifications.match_alert_min_score must be between 0 and 1");
+        }
+        if self.webhooks.max_attempts == 0 || self.webhooks.timeout_secs == 0 {
+            bail!("webhooks.max_attempts and webhooks.timeout_secs must be at least 1");
+        }
         Ok(())
     }
 
@@ -274,6 +324,18 @@ fn set_key(config: &mut toml::Table, dotted: &str, raw: &str) -> anyhow::Result<
             raw.trim()
                 .parse()
                 .with_context(|| format!("{dotted} must be a whole number, got '{raw}'"))?,
+        ),
+        Some(toml::Value::Array(_)) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| toml::Value::String(item.to_owned()))
+                .collect(),
+        ),
+        Some(toml::Value::Float(_)) => toml::Value::Float(
+            raw.trim()
+                .parse()
+                .with_context(|| format!("{dotted} must be a number, got '{raw}'"))?,
         ),
         Some(toml::Value::Boolean(_)) => toml::Value::Boolean(
             raw.trim()

@@ -5,13 +5,15 @@
 use chrono::{DateTime, Utc};
 use techex_domain::listing::quality::{self, Warning};
 use techex_domain::listing::{
-    Action, Command, HistoryEntry, Listing, ListingStatus, RevisionStatus, Step,
+    Action, Command, HistoryEntry, Listing, ListingStatus, RejectReason, RevisionStatus, Step,
 };
+use techex_domain::event::EventKind;
 use techex_domain::{ListingId, NewAuditEntry, UserId};
 use techex_store::DbConnection;
 use techex_store::repo::{audit, listings};
 use techex_store::store::write_transaction;
 
+use crate::events::{self, Event};
 use crate::problem::ApiError;
 
 /// An action on a listing by `actor` (`None`: the system, e.g. expiry).
@@ -79,6 +81,9 @@ pub fn perform(
             return Ok(None);
         }
         listings::save(conn, &listing, read_version)?;
+        if let Some(event) = owner_event(&listing, action, step, reason_code, message.as_deref()) {
+            events::publish(conn, event, now)?;
+        }
         listings::append_history(
             conn,
             listing.id,
@@ -139,6 +144,42 @@ pub fn warnings(conn: &mut DbConnection, listing: &Listing) -> Result<Vec<Warnin
     };
     let siblings = listings::sibling_titles(conn, listing.owner, listing.id)?;
     Ok(quality::warnings(listing.kind, content, &siblings))
+}
+
+/// What the owner's members are told about a reviewer's decision or an expiry.
+fn owner_event(
+    listing: &Listing,
+    action: Action,
+    step: Step,
+    reason: Option<RejectReason>,
+    message: Option<&str>,
+) -> Option<Event> {
+    let edit = matches!(step, Step::ApplyRevision | Step::RejectRevision);
+    let (kind, title) = match action {
+        Action::Approve if edit => (EventKind::ListingApproved, "Your edit was approved"),
+        Action::Approve => (EventKind::ListingApproved, "Your listing was approved and published"),
+        Action::Reject if edit => (EventKind::ListingRejected, "Your edit was rejected"),
+        Action::Reject => (EventKind::ListingRejected, "Your listing was rejected"),
+        Action::Expire => (EventKind::ListingExpired, "Your listing expired"),
+        _ => return None,
+    };
+    Some(Event {
+        kind,
+        organisation: listing.owner,
+        except: None,
+        title: format!("{title}: {}", listing.content.title),
+        object_type: "listing",
+        object_id: listing.id.to_string(),
+        data: serde_json::json!({
+            "listing_id": listing.id,
+            "kind": listing.kind,
+            "title": listing.content.title,
+            "status": listing.status,
+            "edit": edit,
+            "reason_code": reason,
+            "message": message,
+        }),
+    })
 }
 
 pub fn stale(current: i64) -> ApiError {

@@ -31,10 +31,21 @@ pub enum AuditAction {
     ListingExpired,
     ListingDeleted,
     ListingsImported,
+    InterestExpressed,
+    InterestBrokered,
+    InterestAccepted,
+    InterestDeclined,
+    InterestNegotiating,
+    InterestConcluded,
+    InterestClosed,
+    InterestMessagePosted,
+    InterestNoteAdded,
+    WebhookRegistered,
+    WebhookDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 32] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -56,6 +67,17 @@ impl AuditAction {
         Self::ListingExpired,
         Self::ListingDeleted,
         Self::ListingsImported,
+        Self::InterestExpressed,
+        Self::InterestBrokered,
+        Self::InterestAccepted,
+        Self::InterestDeclined,
+        Self::InterestNegotiating,
+        Self::InterestConcluded,
+        Self::InterestClosed,
+        Self::InterestMessagePosted,
+        Self::InterestNoteAdded,
+        Self::WebhookRegistered,
+        Self::WebhookDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +103,17 @@ impl AuditAction {
             Self::ListingExpired => "listing_expired",
             Self::ListingDeleted => "listing_deleted",
             Self::ListingsImported => "listings_imported",
+            Self::InterestExpressed => "interest_expressed",
+            Self::InterestBrokered => "interest_brokered",
+            Self::InterestAccepted => "interest_accepted",
+            Self::InterestDeclined => "interest_declined",
+            Self::InterestNegotiating => "interest_negotiating",
+            Self::InterestConcluded => "interest_concluded",
+            Self::InterestClosed => "interest_closed",
+            Self::InterestMessagePosted => "interest_message_posted",
+            Self::InterestNoteAdded => "interest_note_added",
+            Self::WebhookRegistered => "webhook_registered",
+            Self::WebhookDeleted => "webhook_deleted",
         }
     }
 }
@@ -99,6 +132,19 @@ impl FromStr for AuditAction {
             .into_iter()
             .find(|a| a.as_str() == s)
             .ok_or_else(|| format!("unknown audit action '{s}'"))
+    }
+}
+
+impl From<crate::interest::InterestAction> for AuditAction {
+    fn from(action: crate::interest::InterestAction) -> Self {
+        use crate::interest::InterestAction;
+        match action {
+            InterestAction::Accept => Self::InterestAccepted,
+            InterestAction::Decline => Self::InterestDeclined,
+            InterestAction::Negotiate => Self::InterestNegotiating,
+            InterestAction::Conclude => Self::InterestConcluded,
+            InterestAction::Close => Self::InterestClosed,
+        }
     }
 }
 

@@ -64,6 +64,10 @@ id_type!(
     /// Identifies a listing (a technology offer or need).
     ListingId
 );
+id_type!(
+    /// Identifies an expression of interest in a listing.
+    InterestId
+);
 
 #[cfg(test)]
 mod tests {

@@ -106,6 +106,107 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    interests (id) {
+        id -> Text,
+        listing_id -> Text,
+        owner_organisation_id -> Text,
+        requester_organisation_id -> Text,
+        requester_listing_id -> Nullable<Text>,
+        created_by -> Text,
+        brokered_by -> Nullable<Text>,
+        state -> Text,
+        message -> Text,
+        responded_by -> Nullable<Text>,
+        responded_at -> Nullable<Timestamp>,
+        accepted_at -> Nullable<Timestamp>,
+        decline_reason -> Nullable<Text>,
+        close_reason -> Nullable<Text>,
+        closing_message -> Nullable<Text>,
+        transfer_value -> Nullable<BigInt>,
+        transfer_currency -> Nullable<Text>,
+        contract_date -> Nullable<Date>,
+        transfer_mode -> Nullable<Text>,
+        concluded_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    interest_messages (id) {
+        id -> Text,
+        interest_id -> Text,
+        author_user_id -> Text,
+        author_organisation_id -> Text,
+        operator_note -> Bool,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        event -> Text,
+        title -> Text,
+        detail -> Text,
+        object_type -> Text,
+        object_id -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notices_sent (key) {
+        key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    job_cursors (name) {
+        name -> Text,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        organisation_id -> Text,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(interest_messages -> interests (interest_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
@@ -114,4 +215,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     listing_sectors,
     listing_history,
     listing_events,
+    interests,
+    interest_messages,
+    notifications,
+    notices_sent,
+    job_cursors,
+    webhooks,
+    webhook_deliveries,
 );

@@ -2,6 +2,9 @@
 //! can compose several in one transaction.
 
 pub mod audit;
+pub mod interests;
 pub mod listings;
+pub mod notifications;
 pub mod organisations;
 pub mod users;
+pub mod webhooks;

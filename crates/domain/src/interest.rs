@@ -1,0 +1,506 @@
+//! Expressions of interest: how a match becomes a transfer.
+//!
+//! ```text
+//! sent ──accept (owner)──► accepted ──negotiate──► negotiating ──conclude──► concluded
+//!  │ │                        │                       │
+//!  │ └─decline (owner)─► declined                     │
+//!  └─close (requester)──────► closed ◄──close─────────┘ (either side, also from accepted)
+//! ```
+//!
+//! The *owner* is the organisation whose listing the interest is in; the
+//! *requester* is the organisation that expressed it (or on whose behalf an
+//! operator brokered it). This module is the one place where transitions and who
+//! may take them are defined.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::access::{AccessDenied, Actor};
+use crate::ids::{InterestId, ListingId, OrganisationId, UserId};
+use crate::listing::{TransferMode, wire_enum};
+use crate::validation::{ValidationErrors, bounded_text};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterestState {
+    Sent,
+    Accepted,
+    Declined,
+    Negotiating,
+    Concluded,
+    Closed,
+}
+wire_enum!(InterestState {
+    Sent => "sent",
+    Accepted => "accepted",
+    Declined => "declined",
+    Negotiating => "negotiating",
+    Concluded => "concluded",
+    Closed => "closed",
+});
+
+impl InterestState {
+    /// No further transition is possible.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Declined | Self::Concluded | Self::Closed)
+    }
+}
+
+/// Why the owner declined an interest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclineReason {
+    TooEarlyStage,
+    BenefitUnclear,
+    Price,
+    NotRelevant,
+    Other,
+}
+wire_enum!(DeclineReason {
+    TooEarlyStage => "too_early_stage",
+    BenefitUnclear => "benefit_unclear",
+    Price => "price",
+    NotRelevant => "not_relevant",
+    Other => "other",
+});
+
+/// Why an interest was closed without a transfer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// The sides could not agree on terms.
+    NoAgreement,
+    /// The other side stopped answering.
+    NoResponse,
+    /// The requester no longer needs it.
+    Withdrawn,
+    /// A partner was found elsewhere.
+    FoundElsewhere,
+    Other,
+}
+wire_enum!(CloseReason {
+    NoAgreement => "no_agreement",
+    NoResponse => "no_response",
+    Withdrawn => "withdrawn",
+    FoundElsewhere => "found_elsewhere",
+    Other => "other",
+});
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterestAction {
+    Accept,
+    Decline,
+    Negotiate,
+    Conclude,
+    Close,
+}
+wire_enum!(InterestAction {
+    Accept => "accept",
+    Decline => "decline",
+    Negotiate => "negotiate",
+    Conclude => "conclude",
+    Close => "close",
+});
+
+/// Which side of an interest an organisation is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    /// The organisation whose listing the interest is in.
+    Owner,
+    /// The organisation that expressed the interest.
+    Requester,
+}
+
+/// The terms of a concluded transfer, all optional: an exchange records what the
+/// sides are willing to report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// In the currency's main unit (đồng, dollars …).
+    pub value: Option<i64>,
+    pub currency: Option<String>,
+    pub contract_date: Option<NaiveDate>,
+    pub transfer_mode: Option<TransferMode>,
+}
+
+impl Outcome {
+    /// Checks the terms: a value needs a currency, is not negative, and the
+    /// contract date is not in the future.
+    pub fn parse(
+        value: Option<i64>,
+        currency: Option<&str>,
+        contract_date: Option<&str>,
+        transfer_mode: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        if value.is_some_and(|v| v < 0) {
+            errors.add("transfer_value", "must not be negative");
+        }
+        let currency = currency
+            .map(crate::currency::parse_currency)
+            .transpose()
+            .map_err(|e| errors.add("currency", e))
+            .ok()
+            .flatten();
+        if value.is_some() && currency.is_none() && !errors.errors().iter().any(|e| e.field == "currency") {
+            errors.add("currency", "is required with transfer_value");
+        }
+        let contract_date = contract_date
+            .map(|raw| match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
+                Ok(date) if date > today => Err("must not be in the future".to_owned()),
+                Ok(date) => Ok(date),
+                Err(_) => Err("must be a date written YYYY-MM-DD".to_owned()),
+            })
+            .transpose()
+            .map_err(|e| errors.add("contract_date", e))
+            .ok()
+            .flatten();
+        let transfer_mode = transfer_mode
+            .map(str::parse::<TransferMode>)
+            .transpose()
+            .map_err(|e| errors.add("transfer_mode", e))
+            .ok()
+            .flatten();
+        errors.into_result(|| Self {
+            value,
+            currency,
+            contract_date,
+            transfer_mode,
+        })
+    }
+}
+
+/// A state change with the data it carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InterestCommand {
+    Accept,
+    Decline {
+        reason: DeclineReason,
+        message: String,
+    },
+    Negotiate,
+    Conclude(Outcome),
+    Close {
+        reason: CloseReason,
+        message: Option<String>,
+    },
+}
+
+impl InterestCommand {
+    pub fn action(&self) -> InterestAction {
+        match self {
+            Self::Accept => InterestAction::Accept,
+            Self::Decline { .. } => InterestAction::Decline,
+            Self::Negotiate => InterestAction::Negotiate,
+            Self::Conclude(_) => InterestAction::Conclude,
+            Self::Close { .. } => InterestAction::Close,
+        }
+    }
+}
+
+/// An action the interest's state, or the acting side, does not allow (409).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InterestRefusal {
+    #[error("cannot {action} an interest that is {state}")]
+    Illegal {
+        state: InterestState,
+        action: InterestAction,
+    },
+    #[error("{0}")]
+    WrongSide(String),
+}
+
+/// Whether `party` may take `action` on an interest in `state`, and where it leads.
+pub fn plan(
+    state: InterestState,
+    party: Party,
+    action: InterestAction,
+) -> Result<InterestState, InterestRefusal> {
+    use InterestAction as A;
+    use InterestState as S;
+    let to = match (state, action) {
+        (S::Sent, A::Accept) => S::Accepted,
+        (S::Sent, A::Decline) => S::Declined,
+        (S::Sent, A::Close) => S::Closed,
+        (S::Accepted, A::Negotiate) => S::Negotiating,
+        (S::Accepted | S::Negotiating, A::Close) => S::Closed,
+        (S::Negotiating, A::Conclude) => S::Concluded,
+        _ => return Err(InterestRefusal::Illegal { state, action }),
+    };
+    match (state, action, party) {
+        (S::Sent, A::Accept | A::Decline, Party::Requester) => Err(InterestRefusal::WrongSide(
+            "only the listing's organisation can accept or decline an interest".into(),
+        )),
+        (S::Sent, A::Close, Party::Owner) => Err(InterestRefusal::WrongSide(
+            "the listing's organisation answers a new interest by accepting or declining it"
+                .into(),
+        )),
+        _ => Ok(to),
+    }
+}
+
+/// An expression of interest in a published listing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interest {
+    pub id: InterestId,
+    pub listing: ListingId,
+    /// The listing's organisation.
+    pub owner: OrganisationId,
+    /// The organisation that is interested.
+    pub requester: OrganisationId,
+    /// The requester's own listing this interest answers (a brokered need, say).
+    pub requester_listing: Option<ListingId>,
+    pub created_by: UserId,
+    /// The operator who introduced the two sides, for a brokered introduction.
+    pub brokered_by: Option<UserId>,
+    pub state: InterestState,
+    pub message: String,
+    /// Who answered (accepted or declined) for the owner, and when.
+    pub responded_by: Option<UserId>,
+    pub responded_at: Option<DateTime<Utc>>,
+    /// Set once accepted; contact details are disclosed from then on.
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub decline_reason: Option<DeclineReason>,
+    pub close_reason: Option<CloseReason>,
+    /// The decline or close message.
+    pub closing_message: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub concluded_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The text of a new interest's message, or of a message on its thread.
+pub fn parse_message(raw: Option<&str>) -> Result<String, String> {
+    bounded_text(raw.ok_or("is required")?, 1, 4000)
+}
+
+impl Interest {
+    #[expect(clippy::too_many_arguments, reason = "one constructor for both origins")]
+    pub fn new(
+        listing: ListingId,
+        owner: OrganisationId,
+        requester: OrganisationId,
+        requester_listing: Option<ListingId>,
+        created_by: UserId,
+        brokered_by: Option<UserId>,
+        message: String,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: InterestId::new(),
+            listing,
+            owner,
+            requester,
+            requester_listing,
+            created_by,
+            brokered_by,
+            state: InterestState::Sent,
+            message,
+            responded_by: None,
+            responded_at: None,
+            accepted_at: None,
+            decline_reason: None,
+            close_reason: None,
+            closing_message: None,
+            outcome: None,
+            concluded_at: None,
+            closed_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The side `actor`'s organisation is on, if any.
+    pub fn party(&self, actor: &Actor) -> Option<Party> {
+        if actor.organisation_id == self.owner {
+            Some(Party::Owner)
+        } else if actor.organisation_id == self.requester {
+            Some(Party::Requester)
+        } else {
+            None
+        }
+    }
+
+    /// The two sides and operators see an interest; everyone else is told it does
+    /// not exist.
+    pub fn can_view(&self, actor: &Actor) -> bool {
+        actor.role.is_operator() || self.party(actor).is_some()
+    }
+
+    /// Contact details are exchanged only once the owner has accepted.
+    pub fn contacts_disclosed(&self) -> bool {
+        self.accepted_at.is_some()
+    }
+
+    /// Messages are exchanged while the interest is open.
+    pub fn ensure_open(&self) -> Result<(), InterestRefusal> {
+        if self.state.is_final() {
+            return Err(InterestRefusal::WrongSide(format!(
+                "the interest is {}: its thread is closed",
+                self.state
+            )));
+        }
+        Ok(())
+    }
+
+    /// Applies `command` for `party`; returns the state it left.
+    pub fn perform(
+        &mut self,
+        party: Party,
+        by: UserId,
+        command: InterestCommand,
+        now: DateTime<Utc>,
+    ) -> Result<InterestState, InterestRefusal> {
+        let from = self.state;
+        let to = plan(from, party, command.action())?;
+        match command {
+            InterestCommand::Accept => {
+                self.accepted_at = Some(now);
+                self.responded_at = Some(now);
+                self.responded_by = Some(by);
+            }
+            InterestCommand::Decline { reason, message } => {
+                self.decline_reason = Some(reason);
+                self.closing_message = Some(message);
+                self.responded_at = Some(now);
+                self.responded_by = Some(by);
+            }
+            InterestCommand::Negotiate => {}
+            InterestCommand::Conclude(outcome) => {
+                self.outcome = Some(outcome);
+                self.concluded_at = Some(now);
+            }
+            InterestCommand::Close { reason, message } => {
+                self.close_reason = Some(reason);
+                self.closing_message = message;
+                self.closed_at = Some(now);
+            }
+        }
+        self.state = to;
+        self.version += 1;
+        self.updated_at = now;
+        Ok(from)
+    }
+}
+
+/// Only operators broker introductions and write notes.
+pub fn ensure_can_broker(actor: &Actor) -> Result<(), AccessDenied> {
+    actor
+        .ensure_operator()
+        .map_err(|_| AccessDenied("only operators broker introductions".into()))
+}
+
+impl fmt::Display for Party {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Owner => "owner",
+            Self::Requester => "requester",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn interest() -> Interest {
+        Interest::new(
+            ListingId::new(),
+            OrganisationId::new(),
+            OrganisationId::new(),
+            None,
+            UserId::new(),
+            None,
+            "We would like to license this.".into(),
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn the_whole_path_to_a_concluded_transfer() {
+        let mut i = interest();
+        let by = UserId::new();
+        let now = Utc::now();
+        i.perform(Party::Owner, by, InterestCommand::Accept, now).unwrap();
+        assert!(i.contacts_disclosed());
+        assert_eq!(i.responded_by, Some(by));
+        i.perform(Party::Requester, by, InterestCommand::Negotiate, now)
+            .unwrap();
+        let outcome = Outcome {
+            value: Some(500_000_000),
+            currency: Some("VND".into()),
+            ..Outcome::default()
+        };
+        let from = i
+            .perform(Party::Owner, by, InterestCommand::Conclude(outcome.clone()), now)
+            .unwrap();
+        assert_eq!(from, InterestState::Negotiating);
+        assert_eq!(i.state, InterestState::Concluded);
+        assert_eq!(i.outcome, Some(outcome));
+        assert_eq!(i.version, 4);
+        assert!(i.state.is_final());
+    }
+
+    #[test]
+    fn only_the_owner_answers_and_only_the_requester_withdraws() {
+        for action in [InterestAction::Accept, InterestAction::Decline] {
+            assert!(matches!(
+                plan(InterestState::Sent, Party::Requester, action),
+                Err(InterestRefusal::WrongSide(_))
+            ));
+        }
+        assert!(plan(InterestState::Sent, Party::Owner, InterestAction::Close).is_err());
+        assert_eq!(
+            plan(InterestState::Sent, Party::Requester, InterestAction::Close),
+            Ok(InterestState::Closed)
+        );
+    }
+
+    #[test]
+    fn illegal_transitions_are_refused_and_change_nothing() {
+        let mut i = interest();
+        let before = i.clone();
+        let error = i
+            .perform(
+                Party::Owner,
+                UserId::new(),
+                InterestCommand::Conclude(Outcome::default()),
+                Utc::now(),
+            )
+            .unwrap_err();
+        assert_eq!(error.to_string(), "cannot conclude an interest that is sent");
+        assert_eq!(i, before);
+        for state in [
+            InterestState::Declined,
+            InterestState::Concluded,
+            InterestState::Closed,
+        ] {
+            for &action in InterestAction::ALL {
+                assert!(plan(state, Party::Owner, action).is_err(), "{state} {action}");
+            }
+        }
+    }
+
+    #[test]
+    fn outcome_needs_a_currency_with_a_value_and_a_past_date() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let errors = Outcome::parse(Some(-1), None, Some("2027-01-01"), Some("gift"), today)
+            .unwrap_err();
+        let fields: Vec<&str> = errors.errors().iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["transfer_value", "currency", "contract_date", "transfer_mode"]
+        );
+        let ok = Outcome::parse(Some(10), Some("usd"), Some("2026-05-31"), Some("licence"), today)
+            .unwrap();
+        assert_eq!(ok.currency.as_deref(), Some("USD"));
+    }
+}
