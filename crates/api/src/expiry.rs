@@ -5,9 +5,12 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use techex_domain::event::EventKind;
 use techex_domain::listing::Command;
-use techex_store::repo::listings;
+use techex_store::repo::{listings, notifications};
+use techex_store::store::write_transaction;
 
+use crate::events::{self, Event};
 use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::workflow::{self, Transition};
@@ -42,16 +45,65 @@ pub fn sweep(state: &AppState) -> Result<usize, ApiError> {
     Ok(expired)
 }
 
-/// Runs [`sweep`] every `interval` on a blocking thread, for as long as the server runs.
+/// Warns the owners of published listings that expire within
+/// `notifications.expiry_warning_days`, once per valid-until date (a renewed
+/// listing is warned again before its new date); returns how many were warned.
+pub fn warn_expiring(state: &AppState) -> Result<usize, ApiError> {
+    let today = Utc::now().date_naive();
+    let horizon =
+        today + chrono::Days::new(u64::from(state.settings.notifications.expiry_warning_days));
+    let due = state
+        .store
+        .run(|conn| listings::expiring_between(conn, today, horizon, BATCH))?;
+    let now = listings::now();
+    let mut warned = 0;
+    for listing in due {
+        let key = format!("expiring:{}:{}", listing.id, listing.content.valid_until);
+        let event = Event {
+            kind: EventKind::ListingExpiring,
+            organisation: listing.owner,
+            except: None,
+            title: format!(
+                "Your listing expires on {}: {}",
+                listing.content.valid_until, listing.content.title
+            ),
+            object_type: "listing",
+            object_id: listing.id.to_string(),
+            data: serde_json::json!({
+                "listing_id": listing.id,
+                "kind": listing.kind,
+                "title": listing.content.title,
+                "valid_until": listing.content.valid_until,
+                "days_left": (listing.content.valid_until - today).num_days(),
+            }),
+        };
+        let mut conn = state.store.conn()?;
+        let sent = write_transaction(&mut conn, |conn| {
+            if !notifications::claim_notice(conn, &key, now)? {
+                return Ok::<_, ApiError>(false);
+            }
+            events::publish(conn, event, now)?;
+            Ok(true)
+        })?;
+        warned += usize::from(sent);
+    }
+    Ok(warned)
+}
+
+/// Runs [`sweep`] and [`warn_expiring`] every `interval` on a blocking thread, for as long as the server runs.
 pub fn spawn(state: actix_web::web::Data<AppState>, interval: Duration) {
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(interval);
         loop {
             ticker.tick().await;
             let state = state.clone();
-            match actix_web::web::block(move || sweep(&state)).await {
+            match actix_web::web::block(move || {
+                Ok::<_, ApiError>(sweep(&state)? + warn_expiring(&state)?)
+            })
+            .await
+            {
                 Ok(Ok(0)) => {}
-                Ok(Ok(count)) => tracing::info!(count, "expired listings"),
+                Ok(Ok(count)) => tracing::info!(count, "expired listings and expiry warnings"),
                 Ok(Err(error)) => tracing::error!(%error, "expiry sweep failed"),
                 Err(error) => tracing::error!(%error, "expiry sweep did not run"),
             }

@@ -4,15 +4,18 @@
 //! [`problem::ApiError`]; [`server::create_app`] wires them with [`middleware`];
 //! [`cli`] is the binary's entry point.
 
+pub mod alerts;
 pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod demo;
-pub mod expiry;
 pub mod events;
+pub mod expiry;
 pub mod extract;
 pub mod import;
 pub mod indexer;
+pub mod interest_flow;
+pub mod interest_views;
 pub mod listing_views;
 pub mod logging;
 pub mod metrics;

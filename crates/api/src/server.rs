@@ -124,6 +124,10 @@ pub async fn start(state: AppState) -> anyhow::Result<(actix_web::dev::Server, V
         state.clone(),
         std::time::Duration::from_secs(state.settings.listings.expiry_sweep_secs.max(1)),
     );
+    crate::alerts::spawn(
+        state.clone(),
+        std::time::Duration::from_millis(state.settings.listings.index_poll_ms.max(10) * 2),
+    );
     let mut server = HttpServer::new({
         let state = state.clone();
         move || create_app(state.clone())

@@ -146,15 +146,20 @@ impl Outcome {
             .map_err(|e| errors.add("currency", e))
             .ok()
             .flatten();
-        if value.is_some() && currency.is_none() && !errors.errors().iter().any(|e| e.field == "currency") {
+        if value.is_some()
+            && currency.is_none()
+            && !errors.errors().iter().any(|e| e.field == "currency")
+        {
             errors.add("currency", "is required with transfer_value");
         }
         let contract_date = contract_date
-            .map(|raw| match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
-                Ok(date) if date > today => Err("must not be in the future".to_owned()),
-                Ok(date) => Ok(date),
-                Err(_) => Err("must be a date written YYYY-MM-DD".to_owned()),
-            })
+            .map(
+                |raw| match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
+                    Ok(date) if date > today => Err("must not be in the future".to_owned()),
+                    Ok(date) => Ok(date),
+                    Err(_) => Err("must be a date written YYYY-MM-DD".to_owned()),
+                },
+            )
             .transpose()
             .map_err(|e| errors.add("contract_date", e))
             .ok()
@@ -236,8 +241,7 @@ pub fn plan(
             "only the listing's organisation can accept or decline an interest".into(),
         )),
         (S::Sent, A::Close, Party::Owner) => Err(InterestRefusal::WrongSide(
-            "the listing's organisation answers a new interest by accepting or declining it"
-                .into(),
+            "the listing's organisation answers a new interest by accepting or declining it".into(),
         )),
         _ => Ok(to),
     }
@@ -282,7 +286,10 @@ pub fn parse_message(raw: Option<&str>) -> Result<String, String> {
 }
 
 impl Interest {
-    #[expect(clippy::too_many_arguments, reason = "one constructor for both origins")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one constructor for both origins"
+    )]
     pub fn new(
         listing: ListingId,
         owner: OrganisationId,
@@ -429,7 +436,8 @@ mod tests {
         let mut i = interest();
         let by = UserId::new();
         let now = Utc::now();
-        i.perform(Party::Owner, by, InterestCommand::Accept, now).unwrap();
+        i.perform(Party::Owner, by, InterestCommand::Accept, now)
+            .unwrap();
         assert!(i.contacts_disclosed());
         assert_eq!(i.responded_by, Some(by));
         i.perform(Party::Requester, by, InterestCommand::Negotiate, now)
@@ -440,7 +448,12 @@ mod tests {
             ..Outcome::default()
         };
         let from = i
-            .perform(Party::Owner, by, InterestCommand::Conclude(outcome.clone()), now)
+            .perform(
+                Party::Owner,
+                by,
+                InterestCommand::Conclude(outcome.clone()),
+                now,
+            )
             .unwrap();
         assert_eq!(from, InterestState::Negotiating);
         assert_eq!(i.state, InterestState::Concluded);
@@ -476,7 +489,10 @@ mod tests {
                 Utc::now(),
             )
             .unwrap_err();
-        assert_eq!(error.to_string(), "cannot conclude an interest that is sent");
+        assert_eq!(
+            error.to_string(),
+            "cannot conclude an interest that is sent"
+        );
         assert_eq!(i, before);
         for state in [
             InterestState::Declined,
@@ -484,7 +500,10 @@ mod tests {
             InterestState::Closed,
         ] {
             for &action in InterestAction::ALL {
-                assert!(plan(state, Party::Owner, action).is_err(), "{state} {action}");
+                assert!(
+                    plan(state, Party::Owner, action).is_err(),
+                    "{state} {action}"
+                );
             }
         }
     }
@@ -492,15 +511,26 @@ mod tests {
     #[test]
     fn outcome_needs_a_currency_with_a_value_and_a_past_date() {
         let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
-        let errors = Outcome::parse(Some(-1), None, Some("2027-01-01"), Some("gift"), today)
-            .unwrap_err();
+        let errors =
+            Outcome::parse(Some(-1), None, Some("2027-01-01"), Some("gift"), today).unwrap_err();
         let fields: Vec<&str> = errors.errors().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["transfer_value", "currency", "contract_date", "transfer_mode"]
+            [
+                "transfer_value",
+                "currency",
+                "contract_date",
+                "transfer_mode"
+            ]
         );
-        let ok = Outcome::parse(Some(10), Some("usd"), Some("2026-05-31"), Some("licence"), today)
-            .unwrap();
+        let ok = Outcome::parse(
+            Some(10),
+            Some("usd"),
+            Some("2026-05-31"),
+            Some("licence"),
+            today,
+        )
+        .unwrap();
         assert_eq!(ok.currency.as_deref(), Some("USD"));
     }
 }

@@ -6,9 +6,11 @@ pub mod auth;
 pub mod exchange_data;
 pub mod filters;
 pub mod health;
+pub mod interests;
 pub mod listings;
 pub mod me;
 pub mod moderation;
+pub mod notifications;
 pub mod organisations;
 pub mod search;
 pub mod taxonomy;
@@ -88,6 +90,53 @@ pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
                 )
                 .service(
                     web::resource("/listings/{id}/matches").route(web::get().to(search::matches)),
+                )
+                .service(
+                    web::resource("/listings/{id}/interests")
+                        .route(web::post().to(interests::express)),
+                )
+                .service(web::resource("/interests").route(web::get().to(interests::list)))
+                .service(
+                    web::resource("/interests/broker").route(web::post().to(interests::broker)),
+                )
+                .service(web::resource("/interests/{id}").route(web::get().to(interests::get)))
+                .service(
+                    web::resource("/interests/{id}/accept")
+                        .route(web::post().to(interests::accept)),
+                )
+                .service(
+                    web::resource("/interests/{id}/decline")
+                        .route(web::post().to(interests::decline)),
+                )
+                .service(
+                    web::resource("/interests/{id}/negotiate")
+                        .route(web::post().to(interests::negotiate)),
+                )
+                .service(
+                    web::resource("/interests/{id}/conclude")
+                        .route(web::post().to(interests::conclude)),
+                )
+                .service(
+                    web::resource("/interests/{id}/close").route(web::post().to(interests::close)),
+                )
+                .service(
+                    web::resource("/interests/{id}/messages")
+                        .route(web::get().to(interests::messages))
+                        .route(web::post().to(interests::post_message)),
+                )
+                .service(
+                    web::resource("/interests/{id}/notes")
+                        .route(web::get().to(interests::notes))
+                        .route(web::post().to(interests::add_note)),
+                )
+                .service(web::resource("/notifications").route(web::get().to(notifications::inbox)))
+                .service(
+                    web::resource("/notifications/read-all")
+                        .route(web::post().to(notifications::mark_all_read)),
+                )
+                .service(
+                    web::resource("/notifications/{id}/read")
+                        .route(web::post().to(notifications::mark_read)),
                 )
                 .service(web::resource("/search").route(web::get().to(search::search)))
                 .service(web::resource("/me/listings").route(web::get().to(listings::mine)))

@@ -220,6 +220,18 @@ pub fn list(
     Ok(Page::new(convert(rows)?, page, total))
 }
 
+/// Serialises one organisation's new interests until the transaction ends, so that
+/// a quota count cannot be overtaken by a concurrent request. SQLite serialises
+/// all writers anyway; PostgreSQL takes a transaction-scoped advisory lock.
+pub fn lock_for_quota(conn: &mut DbConnection, organisation: OrganisationId) -> StoreResult<()> {
+    if let DbConnection::Postgresql(_) = conn {
+        // The lock key: the id's first 64 bits (UUID v7: time and randomness).
+        let key = organisation.as_uuid().as_u64_pair().0 as i64;
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({key})")).execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Interests the organisation expressed itself (not brokered ones) since `since`:
 /// what the daily quota counts.
 pub fn count_expressed_since(

@@ -399,6 +399,25 @@ pub fn sibling_titles(
 }
 
 /// Published listings whose valid-until date is before `today`.
+/// Published listings whose valid-until date falls from `from` to `to` (inclusive),
+/// soonest first: those whose owners are warned of expiry.
+pub fn expiring_between(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: i64,
+) -> StoreResult<Vec<Listing>> {
+    let rows = l::listings
+        .filter(l::status.eq(ListingStatus::Published.as_str()))
+        .filter(l::valid_until.ge(from))
+        .filter(l::valid_until.le(to))
+        .order((l::valid_until.asc(), l::id.asc()))
+        .limit(limit)
+        .select(ListingRow::as_select())
+        .load(conn)?;
+    convert(rows)
+}
+
 pub fn due_for_expiry(
     conn: &mut DbConnection,
     today: NaiveDate,
