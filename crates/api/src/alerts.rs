@@ -33,7 +33,7 @@ const BATCH: i64 = 200;
 /// how many alerts were sent.
 pub fn run_once(state: &AppState) -> Result<usize, ApiError> {
     let from = state.store.run(|conn| notifications::cursor(conn, JOB))?;
-    let indexed = state.index.last_seq().map_err(ApiError::internal)?;
+    let indexed = state.index.searchable_seq();
     if indexed <= from {
         return Ok(0);
     }
@@ -55,9 +55,18 @@ pub fn run_once(state: &AppState) -> Result<usize, ApiError> {
     let current = state.store.run(|conn| listings::get_many(conn, &ids))?;
     let today = Utc::now().date_naive();
     let settings = &state.settings.notifications;
+    let published: Vec<&Listing> = current.iter().filter(|l| l.is_public(today)).collect();
+    // When both listings of a pair arrive in one pass, the later one is the news
+    // and the earlier one's organisation is told, as if they had come one by one.
+    let arrival = |l: &Listing| (l.published_at, l.id);
+    let newer_in_pass = |source: &Listing, other: &str| {
+        published
+            .iter()
+            .any(|l| l.id.to_string() == other && arrival(l) > arrival(source))
+    };
     // Matching reads only the index, so it runs before the transaction opens.
     let mut found: Vec<(&Listing, ScoredMatch)> = Vec::new();
-    for listing in current.iter().filter(|l| l.is_public(today)) {
+    for &listing in &published {
         let source = IndexedListing::from(listing);
         let matches = find_matches(
             &state.index,
@@ -67,13 +76,22 @@ pub fn run_once(state: &AppState) -> Result<usize, ApiError> {
             settings.match_alert_limit,
         )
         .map_err(ApiError::internal)?;
+        tracing::debug!(listing = %listing.id, candidates = matches.len(), scores = ?matches.iter().map(|m| m.score).collect::<Vec<_>>(), "match alert candidates");
         found.extend(
             matches
                 .into_iter()
                 .filter(|m| m.score >= settings.match_alert_min_score)
+                .filter(|m| !newer_in_pass(listing, &m.listing.id))
                 .map(|m| (listing, m)),
         );
     }
+    tracing::debug!(
+        from,
+        last,
+        indexed,
+        listings = current.len(),
+        "match alert pass"
+    );
     let now = listings::now();
     let mut conn = state.store.conn()?;
     let outcome = write_transaction(&mut conn, |conn| {

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::TermQuery;
@@ -12,6 +13,7 @@ use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
 };
+
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 use techex_domain::taxonomy::Taxonomy;
 
@@ -115,6 +117,9 @@ pub struct ListingIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+    /// The outbox sequence the searchers see: set only after the reader reloads,
+    /// whereas the commit payload on disk is ahead of it for a moment.
+    searchable_seq: AtomicI64,
 }
 
 /// Memory for the writer's indexing buffer (tantivy's minimum is 15 MB per thread).
@@ -159,11 +164,13 @@ impl ListingIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let searchable_seq = AtomicI64::new(payload_seq(&index)?);
         Ok(Self {
             index,
             reader,
             writer: Mutex::new(writer),
             fields,
+            searchable_seq,
         })
     }
 
@@ -275,17 +282,18 @@ impl ListingIndex {
             prepared.commit()?;
         }
         self.reader.reload()?;
+        self.searchable_seq.store(last_seq, Ordering::Release);
         Ok(())
+    }
+
+    /// The outbox sequence up to which searches see every change.
+    pub fn searchable_seq(&self) -> i64 {
+        self.searchable_seq.load(Ordering::Acquire)
     }
 
     /// The outbox sequence of the last commit (0 for a new index).
     pub fn last_seq(&self) -> IndexResult<i64> {
-        let metas = self.index.load_metas()?;
-        Ok(metas
-            .payload
-            .as_deref()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0))
+        payload_seq(&self.index)
     }
 
     pub fn num_docs(&self) -> u64 {
@@ -314,4 +322,14 @@ impl ListingIndex {
             .unwrap_or("{}");
         Ok(serde_json::from_str(json)?)
     }
+}
+
+/// The outbox sequence recorded in the last commit's payload (0 for a new index).
+fn payload_seq(index: &Index) -> IndexResult<i64> {
+    let metas = index.load_metas()?;
+    Ok(metas
+        .payload
+        .as_deref()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0))
 }
