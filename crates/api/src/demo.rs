@@ -6,15 +6,17 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use serde_json::{Value, json};
+use techex_domain::listing::{Command, ListingStatus};
 use techex_domain::{
     Email, FullName, NewOrganisation, NewUser, OrganisationId, OrganisationInput, OrganisationKind,
     Password, Role, UserId,
 };
 use techex_store::Store;
-use techex_store::repo::{organisations, users};
+use techex_store::repo::{listings, organisations, users};
 
 use crate::import::{ImportOptions, import};
 use crate::settings::Settings;
+use crate::workflow::{self, Transition};
 
 const CORPUS: &str = include_str!("../../../tests/data/eval/corpus.jsonl");
 const NEEDS: &str = include_str!("../../../tests/data/eval/queries.jsonl");
@@ -65,7 +67,7 @@ pub fn load(store: &Store) -> anyhow::Result<Vec<Account>> {
             ("enterprise", 1) => "enterprise@demo.techex.vn".to_owned(),
             _ => format!("member{number}@demo.techex.vn"),
         };
-        let id = ensure_organisation(store, &name, kind, &email, &hash, Role::Member)?;
+        let id = ensure_organisation(store, &name, kind, &email, &hash, Role::Member, true)?;
         if email.starts_with("institute@") {
             accounts.push(Account {
                 role: "research institute member",
@@ -89,6 +91,7 @@ pub fn load(store: &Store) -> anyhow::Result<Vec<Account>> {
         "operator@demo.techex.vn",
         &hash,
         Role::Operator,
+        true,
     )?;
     accounts.insert(
         0,
@@ -150,7 +153,90 @@ pub fn load(store: &Store) -> anyhow::Result<Vec<Account>> {
             report.failed
         );
     }
+    seed_operator_work(store, &organisation_ids, &hash)?;
     Ok(accounts)
+}
+
+/// Something for the operator to do: a newly registered organisation to verify and
+/// an offer of the demo institute waiting for review.
+fn seed_operator_work(
+    store: &Store,
+    organisation_ids: &BTreeMap<String, OrganisationId>,
+    hash: &str,
+) -> anyhow::Result<()> {
+    ensure_organisation(
+        store,
+        "Công ty TNHH Cơ khí Chính xác Tân Phát",
+        OrganisationKind::Enterprise.as_str(),
+        "newcomer@demo.techex.vn",
+        hash,
+        Role::Member,
+        false,
+    )?;
+    let institute = store
+        .run(|conn| {
+            users::find_credentials(
+                conn,
+                &Email::parse("institute@demo.techex.vn").map_err(corrupt)?,
+            )
+        })?
+        .map(|(user, _)| user.organisation_id)
+        .or_else(|| organisation_ids.values().next().copied())
+        .context("the demo institute")?;
+    let pending = json!({
+        "owner_organisation_id": institute.to_string(),
+        "external_ref": "DEMO-PENDING-1",
+        "kind": "offer",
+        "title": "Hệ thống lọc màng gốm tái sử dụng nước thải dệt nhuộm",
+        "summary": "Màng gốm Al2O3 lọc nước thải sau keo tụ để tái sử dụng 60% cho công đoạn giặt, \
+                    tuổi thọ màng 8 năm, công suất 100 m3/ngày.",
+        "language": "vi",
+        "sectors": ["2.7"],
+        "keywords": ["màng gốm", "tái sử dụng nước", "dệt nhuộm"],
+        "trl": 6,
+        "ip_status": "patent_pending",
+        "patent_numbers": ["1-2025-01234"],
+        "transfer_modes": ["licence", "joint_development"],
+        "province": "Hà Nội",
+    });
+    import(
+        store,
+        &format!("{pending}\n"),
+        &ImportOptions {
+            publish: false,
+            actor: None,
+            client_ip: None,
+        },
+        |_, _| {},
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let draft = store
+        .run(|conn| listings::find_by_external_ref(conn, institute, "DEMO-PENDING-1"))?
+        .context("the demo listing awaiting review")?;
+    if draft.status == ListingStatus::Draft {
+        let mut conn = store.conn()?;
+        workflow::perform(
+            &mut conn,
+            Transition {
+                listing: draft.id,
+                actor: Some(draft.created_by),
+                command: Command::Submit,
+                expected_version: None,
+                note: None,
+                client_ip: None,
+            },
+            listings::now(),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(())
+}
+
+fn corrupt(detail: impl ToString) -> techex_store::StoreError {
+    techex_store::StoreError::Corrupt {
+        table: "demo",
+        detail: detail.to_string(),
+    }
 }
 
 /// The organisation named `name` with its member `email`, created (verified) if new.
@@ -161,6 +247,7 @@ fn ensure_organisation(
     email: &str,
     hash: &str,
     role: Role,
+    verified: bool,
 ) -> anyhow::Result<OrganisationId> {
     let email = Email::parse(email).map_err(anyhow::Error::msg)?;
     store
@@ -178,7 +265,7 @@ fn ensure_organisation(
                 table: "demo",
                 detail: e.to_string(),
             })?;
-            let stored = organisations::insert(conn, &organisation, true)?;
+            let stored = organisations::insert(conn, &organisation, verified)?;
             users::insert(
                 conn,
                 &NewUser {
