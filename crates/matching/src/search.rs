@@ -67,20 +67,82 @@ pub struct SearchResults {
 
 const FACETS: [&str; 5] = ["kind", "sector", "trl", "province", "transfer_mode"];
 
-/// The text part of a query: the analysed terms over title, body, stems and bigrams.
-/// `None` when the text has no searchable term.
+/// How many of a query's words a listing must contain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WordMatch {
+    /// Both words of a two-word query, two thirds of a longer one.
+    Most,
+    /// Any one word: the fallback when no listing has most of them.
+    Any,
+}
+
+/// The text part of a search. Each query word is one group — the word in the title
+/// or the body, or its English stem — and a listing must contain `word_match` of the
+/// groups. Word pairs (bigrams) only add to the score. Requiring most words keeps a
+/// query such as "xu ly nuoc thai" from matching every listing that merely says
+/// "xu ly", which is more precise and lets the facets and the total count far fewer
+/// documents. `None` when the text has no searchable term.
 pub fn text_query(
     fields: &Fields,
     text: &str,
     max_words: usize,
     max_bigrams: usize,
+    word_match: WordMatch,
 ) -> Option<Box<dyn Query>> {
     let (words, pairs) = analysis::query_terms(text, max_words, max_bigrams);
-    let stems: Vec<String> = analysis::stemmed_terms(text)
-        .into_iter()
-        .take(max_words)
+    if words.is_empty() {
+        let stems: Vec<String> = analysis::stemmed_terms(text)
+            .into_iter()
+            .take(max_words)
+            .collect();
+        return terms_query(fields, &[], &stems, &pairs);
+    }
+    let groups: Vec<(Occur, Box<dyn Query>)> = words
+        .iter()
+        .map(|word| {
+            let mut forms = vec![
+                boosted(fields.title, word, TITLE_BOOST),
+                boosted(fields.body, word, BODY_BOOST),
+            ];
+            for stem in analysis::stemmed_terms(word) {
+                forms.push(boosted(fields.title_stem, &stem, STEM_BOOST * TITLE_BOOST));
+                forms.push(boosted(fields.body_stem, &stem, STEM_BOOST));
+            }
+            (
+                Occur::Should,
+                Box::new(BooleanQuery::new(forms)) as Box<dyn Query>,
+            )
+        })
         .collect();
-    terms_query(fields, &words, &stems, &pairs)
+    let required = match (word_match, groups.len()) {
+        (WordMatch::Any, _) => 1,
+        (WordMatch::Most, n @ 0..=2) => n,
+        (WordMatch::Most, n) => (2 * n).div_ceil(3),
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+        Occur::Must,
+        Box::new(BooleanQuery::with_minimum_required_clauses(
+            groups, required,
+        )),
+    )];
+    clauses.extend(
+        pairs
+            .iter()
+            .map(|pair| boosted(fields.bigrams, pair, BIGRAM_BOOST)),
+    );
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// An optional term with a boost.
+fn boosted(field: Field, text: &str, boost: Score) -> (Occur, Box<dyn Query>) {
+    let query = TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    );
+    (
+        Occur::Should,
+        Box::new(BoostQuery::new(Box::new(query), boost)),
+    )
 }
 
 /// The query over given terms: words in title and body, stems in the stemmed
@@ -92,16 +154,7 @@ pub fn terms_query(
     pairs: &[String],
 ) -> Option<Box<dyn Query>> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let term = |field: Field, text: &str, boost: Score| -> (Occur, Box<dyn Query>) {
-        let query = TermQuery::new(
-            Term::from_field_text(field, text),
-            IndexRecordOption::WithFreqs,
-        );
-        (
-            Occur::Should,
-            Box::new(BoostQuery::new(Box::new(query), boost)),
-        )
-    };
+    let term = boosted;
     for word in words {
         clauses.push(term(fields.title, word, TITLE_BOOST));
         clauses.push(term(fields.body, word, BODY_BOOST));
@@ -178,10 +231,24 @@ pub fn filter_clauses(
     clauses
 }
 
+/// Searches requiring most of the query's words, or — when no listing has them —
+/// any of them.
 pub fn search(index: &ListingIndex, request: &SearchRequest) -> IndexResult<SearchResults> {
+    let results = search_with(index, request, WordMatch::Most)?;
+    if results.total > 0 || analysis::query_terms(&request.text, 3, 0).0.len() < 2 {
+        return Ok(results);
+    }
+    search_with(index, request, WordMatch::Any)
+}
+
+fn search_with(
+    index: &ListingIndex,
+    request: &SearchRequest,
+    word_match: WordMatch,
+) -> IndexResult<SearchResults> {
     let fields = index.fields();
     let searcher = index.searcher();
-    let text = text_query(&fields, &request.text, 32, 32);
+    let text = text_query(&fields, &request.text, 32, 32, word_match);
     let mut clauses = filter_clauses(&fields, &request.filters, request.today);
     let browsing = text.is_none();
     clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));

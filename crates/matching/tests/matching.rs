@@ -118,6 +118,26 @@ fn text_typed_without_diacritics_finds_vietnamese_listings() {
 }
 
 #[test]
+fn most_words_are_required_and_any_word_is_the_fallback() {
+    let index = corpus();
+    // o2 shares only "nuoc" with this query: it is not a result.
+    let results = search(&index, &request("xu ly nuoc thai det nhuom")).unwrap();
+    assert_eq!(ids(&results.hits), ["o1"]);
+    assert_eq!(results.total, 1);
+    assert_eq!(
+        results.facets["kind"]["offer"], 1,
+        "facets count the same matches"
+    );
+    // Two words, both required; with no listing having both, any one will do.
+    assert_eq!(
+        ids(&search(&index, &request("loc nuoc")).unwrap().hits),
+        ["o2"]
+    );
+    let fallback = search(&index, &request("seafood zeolite")).unwrap();
+    assert_eq!(ids(&fallback.hits), ["o4"]);
+}
+
+#[test]
 fn english_stems_match_and_syntax_is_never_an_error() {
     let index = corpus();
     let results = search(&index, &request("treating wastewaters")).unwrap();
