@@ -368,6 +368,18 @@ fn declines_duplicates_and_the_daily_quota(db: &TestDatabase) {
         .collect();
     let first = express(s, &x.enterprise, &offers[0], "Chúng tôi quan tâm.");
     let first = first["id"].as_str().unwrap();
+    // Before acceptance the thread names organisations, not people.
+    let early = s
+        .post(&format!("/api/v1/interests/{first}/messages"))
+        .bearer(&x.enterprise)
+        .json(&json!({"body": "Xin gửi thêm thông tin về nhà máy."}));
+    assert_eq!(early.status, 201, "{}", early.text);
+    let thread = s
+        .get(&format!("/api/v1/interests/{first}/messages"))
+        .bearer(&x.institute)
+        .send();
+    assert_eq!(thread.body[0]["organisation"], "Công ty Dệt may Hòa Bình");
+    assert!(thread.body[0]["author_name"].is_null(), "{}", thread.text);
     s.post(&format!("/api/v1/listings/{}/interests", offers[0]))
         .bearer(&x.enterprise)
         .json(&json!({"message": "again"}))

@@ -8,7 +8,7 @@
 //! sharing a database advance the cursor by compare-and-set in the transaction that
 //! writes the alerts: only one of them alerts for a given stretch of events.
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -46,27 +46,15 @@ pub fn run_once(state: &AppState) -> Result<usize, ApiError> {
     let Some(&(last, _)) = events.last() else {
         return Ok(0);
     };
-    let ids: Vec<ListingId> = events
-        .iter()
-        .map(|(_, id)| *id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // Each listing's newest change in this pass: events are in sequence order.
+    let news: HashMap<ListingId, i64> = events.iter().map(|&(seq, id)| (id, seq)).collect();
+    let ids: Vec<ListingId> = news.keys().copied().collect();
     let current = state.store.run(|conn| listings::get_many(conn, &ids))?;
     let today = Utc::now().date_naive();
     let settings = &state.settings.notifications;
-    let published: Vec<&Listing> = current.iter().filter(|l| l.is_public(today)).collect();
-    // When both listings of a pair arrive in one pass, the later one is the news
-    // and the earlier one's organisation is told, as if they had come one by one.
-    let arrival = |l: &Listing| (l.published_at, l.id);
-    let newer_in_pass = |source: &Listing, other: &str| {
-        published
-            .iter()
-            .any(|l| l.id.to_string() == other && arrival(l) > arrival(source))
-    };
     // Matching reads only the index, so it runs before the transaction opens.
-    let mut found: Vec<(&Listing, ScoredMatch)> = Vec::new();
-    for &listing in &published {
+    let mut found: Vec<(&Listing, i64, ScoredMatch)> = Vec::new();
+    for listing in current.iter().filter(|l| l.is_public(today)) {
         let source = IndexedListing::from(listing);
         let matches = find_matches(
             &state.index,
@@ -76,32 +64,39 @@ pub fn run_once(state: &AppState) -> Result<usize, ApiError> {
             settings.match_alert_limit,
         )
         .map_err(ApiError::internal)?;
-        tracing::debug!(listing = %listing.id, candidates = matches.len(), scores = ?matches.iter().map(|m| m.score).collect::<Vec<_>>(), "match alert candidates");
+        let seq = news.get(&listing.id).copied().unwrap_or(last);
         found.extend(
             matches
                 .into_iter()
                 .filter(|m| m.score >= settings.match_alert_min_score)
-                .filter(|m| !newer_in_pass(listing, &m.listing.id))
-                .map(|m| (listing, m)),
+                .map(|m| (listing, seq, m)),
         );
     }
-    tracing::debug!(
-        from,
-        last,
-        indexed,
-        listings = current.len(),
-        "match alert pass"
-    );
+    // The pair's news is whichever listing changed last: a candidate changed after
+    // the source (later in this pass, or after it) is left to its own pass, where
+    // the source will be the candidate and its organisation the one told.
+    let candidates: Vec<ListingId> = found
+        .iter()
+        .filter_map(|(_, _, m)| m.listing.id.parse().ok())
+        .collect();
+    let latest = state
+        .store
+        .run(|conn| listings::latest_event_seqs(conn, &candidates))?;
+    found.retain(|(_, seq, m)| {
+        m.listing
+            .id
+            .parse::<ListingId>()
+            .is_ok_and(|id| latest.get(&id).is_none_or(|newest| newest < seq))
+    });
     let now = listings::now();
     let mut conn = state.store.conn()?;
-    let outcome = write_transaction(&mut conn, |conn| {
+    write_transaction(&mut conn, |conn| {
         if !notifications::advance_cursor(conn, JOB, from, last)? {
-            return Err(ApiError::Conflict(
-                "another process took these events".into(),
-            ));
+            // Another replica took these events; nothing was written.
+            return Ok(0);
         }
         let mut sent = 0;
-        for (listing, m) in &found {
+        for (listing, _, m) in &found {
             let Some(event) = alert(listing, m) else {
                 continue;
             };
@@ -114,12 +109,8 @@ pub fn run_once(state: &AppState) -> Result<usize, ApiError> {
                 sent += 1;
             }
         }
-        Ok(sent)
-    });
-    match outcome {
-        Err(ApiError::Conflict(_)) => Ok(0),
-        other => other,
-    }
+        Ok::<_, ApiError>(sent)
+    })
 }
 
 /// The alert to the organisation owning the matched listing.
@@ -132,7 +123,6 @@ fn alert(listing: &Listing, m: &ScoredMatch) -> Option<Event> {
     Some(Event {
         kind: EventKind::MatchFound,
         organisation,
-        except: None,
         title: format!(
             "A new {noun} matches your listing \"{}\": {}",
             m.listing.title, listing.content.title

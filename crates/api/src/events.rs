@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use techex_domain::OrganisationId;
 use techex_domain::event::EventKind;
-use techex_domain::{OrganisationId, UserId};
 use techex_store::DbConnection;
 use techex_store::StoreError;
 use techex_store::repo::notifications::{self, NewNotification};
@@ -15,10 +15,8 @@ use uuid::Uuid;
 /// An event for one organisation.
 pub struct Event {
     pub kind: EventKind,
-    /// Who is told.
+    /// Who is told: every active member.
     pub organisation: OrganisationId,
-    /// The member who caused it, who needs no notice of their own act.
-    pub except: Option<UserId>,
     /// One line for the inbox.
     pub title: String,
     pub object_type: &'static str,
@@ -35,7 +33,6 @@ pub fn publish(
     notifications::notify_organisation(
         conn,
         event.organisation,
-        event.except,
         &NewNotification {
             event: event.kind,
             title: &event.title,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use techex_domain::event::EventKind;
 use techex_domain::listing::Command;
+use techex_domain::listing::Listing;
 use techex_store::repo::{listings, notifications};
 use techex_store::store::write_transaction;
 
@@ -52,42 +53,57 @@ pub fn warn_expiring(state: &AppState) -> Result<usize, ApiError> {
     let today = Utc::now().date_naive();
     let horizon =
         today + chrono::Days::new(u64::from(state.settings.notifications.expiry_warning_days));
-    let due = state
-        .store
-        .run(|conn| listings::expiring_between(conn, today, horizon, BATCH))?;
+    let key = |l: &Listing| format!("expiring:{}:{}", l.id, l.content.valid_until);
     let now = listings::now();
     let mut warned = 0;
-    for listing in due {
-        let key = format!("expiring:{}:{}", listing.id, listing.content.valid_until);
-        let event = Event {
-            kind: EventKind::ListingExpiring,
-            organisation: listing.owner,
-            except: None,
-            title: format!(
-                "Your listing expires on {}: {}",
-                listing.content.valid_until, listing.content.title
-            ),
-            object_type: "listing",
-            object_id: listing.id.to_string(),
-            data: serde_json::json!({
-                "listing_id": listing.id,
-                "kind": listing.kind,
-                "title": listing.content.title,
-                "valid_until": listing.content.valid_until,
-                "days_left": (listing.content.valid_until - today).num_days(),
-            }),
+    let mut after = None;
+    loop {
+        let page = state
+            .store
+            .run(|conn| listings::expiring_between(conn, today, horizon, after, BATCH))?;
+        let Some(last) = page.last() else {
+            return Ok(warned);
         };
-        let mut conn = state.store.conn()?;
-        let sent = write_transaction(&mut conn, |conn| {
-            if !notifications::claim_notice(conn, &key, now)? {
-                return Ok::<_, ApiError>(false);
-            }
-            events::publish(conn, event, now)?;
-            Ok(true)
-        })?;
-        warned += usize::from(sent);
+        after = Some((last.content.valid_until, last.id));
+        let keys: Vec<String> = page.iter().map(key).collect();
+        let sent = state
+            .store
+            .run(|conn| notifications::sent_among(conn, &keys))?;
+        for listing in page.iter().filter(|l| !sent.contains(&key(l))) {
+            let event = expiring_event(listing, today);
+            let key = key(listing);
+            let mut conn = state.store.conn()?;
+            let told = write_transaction(&mut conn, |conn| {
+                // Claimed in the same transaction: told once even with several replicas.
+                if !notifications::claim_notice(conn, &key, now)? {
+                    return Ok::<_, ApiError>(false);
+                }
+                events::publish(conn, event, now)?;
+                Ok(true)
+            })?;
+            warned += usize::from(told);
+        }
     }
-    Ok(warned)
+}
+
+fn expiring_event(listing: &Listing, today: chrono::NaiveDate) -> Event {
+    Event {
+        kind: EventKind::ListingExpiring,
+        organisation: listing.owner,
+        title: format!(
+            "Your listing expires on {}: {}",
+            listing.content.valid_until, listing.content.title
+        ),
+        object_type: "listing",
+        object_id: listing.id.to_string(),
+        data: serde_json::json!({
+            "listing_id": listing.id,
+            "kind": listing.kind,
+            "title": listing.content.title,
+            "valid_until": listing.content.valid_until,
+            "days_left": (listing.content.valid_until - today).num_days(),
+        }),
+    }
 }
 
 /// Runs [`sweep`] and [`warn_expiring`] every `interval` on a blocking thread, for as long as the server runs.
@@ -97,8 +113,11 @@ pub fn spawn(state: actix_web::web::Data<AppState>, interval: Duration) {
         loop {
             ticker.tick().await;
             let state = state.clone();
+            // Independent: a failing sweep must not stop the warnings, nor the reverse.
             match actix_web::web::block(move || {
-                Ok::<_, ApiError>(sweep(&state)? + warn_expiring(&state)?)
+                let expired = sweep(&state);
+                let warned = warn_expiring(&state);
+                Ok::<_, ApiError>(expired? + warned?)
             })
             .await
             {

@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Days, Utc};
 use techex_domain::event::EventKind;
-use techex_domain::interest::{Interest, InterestCommand, InterestRefusal, Party};
+use techex_domain::interest::{
+    Interest, InterestCommand, InterestRefusal, Party, ensure_can_express,
+};
 use techex_domain::listing::{Listing, ListingKind};
 use techex_domain::{Actor, AuditAction, InterestId, ListingId, NewAuditEntry, OrganisationId};
 use techex_store::repo::{audit, interests, listings};
@@ -54,27 +56,19 @@ pub fn express(
     message: String,
     daily_quota: u32,
 ) -> Result<Interest, ApiError> {
-    if ctx.actor.role.is_operator() {
-        return Err(ApiError::Forbidden(
-            "operators introduce the two sides instead: POST /api/v1/interests/broker".into(),
-        ));
-    }
     let today = ctx.now.date_naive();
     write_transaction(conn, |conn| {
         let target = public_listing(conn, listing, today)?;
-        if target.owner == ctx.actor.organisation_id {
-            return Err(ApiError::Forbidden(
-                "your organisation owns this listing: interest comes from other organisations"
-                    .into(),
-            ));
-        }
+        ensure_can_express(&ctx.actor, target.owner).map_err(|e| ApiError::Forbidden(e.0))?;
+        // Held to the end of the transaction: the open-interest check and the quota
+        // count below cannot be overtaken by the organisation's concurrent requests.
+        interests::lock_requester(conn, ctx.actor.organisation_id)?;
         if let Some(own) = own_listing {
-            let own = public_listing(conn, own, today).map_err(|_| {
-                ApiError::validation(
-                    "listing_id",
-                    "must be one of your organisation's published listings",
-                )
-            })?;
+            let own = invalid_if_missing(
+                public_listing(conn, own, today),
+                "listing_id",
+                "must be one of your organisation's published listings",
+            )?;
             if own.owner != ctx.actor.organisation_id || own.kind == target.kind {
                 return Err(ApiError::validation(
                     "listing_id",
@@ -127,14 +121,27 @@ fn other_kind(kind: ListingKind) -> &'static str {
     }
 }
 
+/// A listing the request names that is not (or no longer) public is a field error;
+/// anything else (the database failing) stays what it is.
+fn invalid_if_missing(
+    found: Result<Listing, ApiError>,
+    field: &str,
+    message: &str,
+) -> Result<Listing, ApiError> {
+    found.map_err(|error| match error {
+        ApiError::NotFound(_) => ApiError::validation(field, message),
+        other => other,
+    })
+}
+
 /// At most `quota` interests per organisation per UTC day (brokered ones aside).
+/// The caller holds [`interests::lock_requester`].
 fn enforce_quota(
     conn: &mut DbConnection,
     organisation: OrganisationId,
     quota: u32,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    interests::lock_for_quota(conn, organisation)?;
     let day_start = now
         .date_naive()
         .and_hms_opt(0, 0, 0)
@@ -166,10 +173,16 @@ pub fn broker(
 ) -> Result<Interest, ApiError> {
     let today = ctx.now.date_naive();
     write_transaction(conn, |conn| {
-        let offer = public_listing(conn, offer, today)
-            .map_err(|_| ApiError::validation("offer_id", "must be a published offer"))?;
-        let need = public_listing(conn, need, today)
-            .map_err(|_| ApiError::validation("need_id", "must be a published need"))?;
+        let offer = invalid_if_missing(
+            public_listing(conn, offer, today),
+            "offer_id",
+            "must be a published offer",
+        )?;
+        let need = invalid_if_missing(
+            public_listing(conn, need, today),
+            "need_id",
+            "must be a published need",
+        )?;
         let mut errors = techex_domain::ValidationErrors::new();
         if offer.kind != ListingKind::Offer {
             errors.add("offer_id", "must be an offer");
@@ -183,6 +196,7 @@ pub fn broker(
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
+        interests::lock_requester(conn, need.owner)?;
         if let Some(open) = interests::find_open(conn, offer.id, need.owner)? {
             return Err(ApiError::Conflict(format!(
                 "the need's organisation already has an open interest in this offer: /api/v1/interests/{}",
@@ -226,7 +240,6 @@ fn created_event(interest: &Interest, listing: &Listing, told: OrganisationId) -
     Event {
         kind: EventKind::InterestCreated,
         organisation: told,
-        except: None,
         title,
         object_type: "interest",
         object_id: interest.id.to_string(),
@@ -258,20 +271,17 @@ pub fn perform(
         if let Some(expected) = expected_version
             && expected != interest.version
         {
-            return Err(ApiError::Conflict(format!(
-                "the interest was changed meanwhile and is now at version {}: reload it",
-                interest.version
-            )));
+            return Err(stale(interest.version));
         }
         let read_version = interest.version;
         let action = command.action();
         let from = interest
             .perform(party, ctx.actor.user_id, command, ctx.now)
-            .map_err(|refusal| match refusal {
-                InterestRefusal::Illegal { .. } => ApiError::Conflict(refusal.to_string()),
-                InterestRefusal::WrongSide(reason) => ApiError::Forbidden(reason),
-            })?;
-        interests::save(conn, &interest, read_version)?;
+            .map_err(refused)?;
+        interests::save(conn, &interest, read_version).map_err(|error| match error {
+            StoreError::Stale { current } => stale(current),
+            other => other.into(),
+        })?;
         audit::append(
             conn,
             &ctx.audit(
@@ -290,7 +300,6 @@ pub fn perform(
             Event {
                 kind: EventKind::InterestChanged,
                 organisation: other,
-                except: None,
                 title: format!("Interest in \"{listing_title}\" is now {}", interest.state),
                 object_type: "interest",
                 object_id: interest.id.to_string(),
@@ -310,7 +319,24 @@ pub fn perform(
     })
 }
 
-/// A message on the thread (a side's member) or a note (an operator).
+fn stale(current: i64) -> ApiError {
+    ApiError::Conflict(format!(
+        "the interest was changed meanwhile and is now at version {current}: reload it"
+    ))
+}
+
+/// A refused step: the other side's move is 403, one the state forbids 409.
+pub fn refused(refusal: InterestRefusal) -> ApiError {
+    match refusal {
+        InterestRefusal::WrongSide(reason) => ApiError::Forbidden(reason),
+        InterestRefusal::Illegal { .. } | InterestRefusal::Closed(_) => {
+            ApiError::Conflict(refusal.to_string())
+        }
+    }
+}
+
+/// A message on the thread (a side's member, while the interest is open) or a
+/// note (an operator, at any time).
 pub fn post(
     conn: &mut DbConnection,
     ctx: &Context,
@@ -319,6 +345,12 @@ pub fn post(
     operator_note: bool,
 ) -> Result<interests::Message, ApiError> {
     write_transaction(conn, |conn| {
+        if !operator_note {
+            // Re-read in the transaction: it may have closed since the caller looked.
+            interests::get(conn, interest.id)?
+                .ensure_open()
+                .map_err(refused)?;
+        }
         let message = interests::add_message(
             conn,
             interest.id,
@@ -348,7 +380,6 @@ pub fn post(
                 Event {
                     kind: EventKind::InterestMessage,
                     organisation: other,
-                    except: None,
                     title: "New message about an interest".into(),
                     object_type: "interest",
                     object_id: interest.id.to_string(),

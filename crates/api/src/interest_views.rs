@@ -98,7 +98,7 @@ pub struct InterestView {
 #[derive(Serialize, ToSchema)]
 pub struct MessageView {
     pub id: String,
-    pub author_id: Uuid,
+    /// The author's name, once contact details are disclosed (always for operators).
     pub author_name: Option<String>,
     pub organisation: Option<String>,
     pub body: String,
@@ -188,33 +188,42 @@ fn view(
 }
 
 /// The owner's contact is who accepted; the requester's is who wrote the interest,
-/// or — for a brokered one — who created the need it answers.
+/// or — for a brokered one — who created the need it answers. Whoever is no longer
+/// an active member of that side (or, like an importing operator, never was) gives
+/// way to the side's oldest active member.
 fn contacts(
     conn: &mut DbConnection,
     i: &Interest,
     listings: &HashMap<ListingId, Listing>,
     orgs: &HashMap<OrganisationId, Organisation>,
 ) -> Result<ContactsView, ApiError> {
-    let requester_person = match (
-        i.brokered_by,
-        i.requester_listing.and_then(|id| listings.get(&id)),
-    ) {
-        (Some(_), Some(need)) => Some(need.created_by),
-        (Some(_), None) => None,
-        (None, _) => Some(i.created_by),
+    let requester_person = match i.brokered_by {
+        Some(_) => i
+            .requester_listing
+            .and_then(|id| listings.get(&id))
+            .map(|need| need.created_by),
+        None => Some(i.created_by),
     };
     Ok(ContactsView {
-        owner: contact(conn, orgs.get(&i.owner), i.responded_by)?,
-        requester: contact(conn, orgs.get(&i.requester), requester_person)?,
+        owner: contact(conn, i.owner, orgs.get(&i.owner), i.responded_by)?,
+        requester: contact(conn, i.requester, orgs.get(&i.requester), requester_person)?,
     })
 }
 
 fn contact(
     conn: &mut DbConnection,
+    side: OrganisationId,
     organisation: Option<&Organisation>,
-    person: Option<UserId>,
+    preferred: Option<UserId>,
 ) -> Result<ContactView, ApiError> {
-    let person: Option<User> = person.map(|id| users::get(conn, id)).transpose()?;
+    let preferred = preferred
+        .map(|id| users::get(conn, id))
+        .transpose()?
+        .filter(|u| u.organisation_id == side && !u.disabled && !u.role.is_operator());
+    let person: Option<User> = match preferred {
+        Some(user) => Some(user),
+        None => users::first_active_member(conn, side)?,
+    };
     Ok(ContactView {
         organisation: organisation.map(|o| o.name.clone()).unwrap_or_default(),
         website: organisation.and_then(|o| o.website.clone()),
@@ -223,22 +232,23 @@ fn contact(
     })
 }
 
-/// The thread with each author's name and organisation.
+/// The thread with each author's organisation, and their name when `people`.
 pub fn thread(
     conn: &mut DbConnection,
     messages: Vec<Message>,
+    people: bool,
 ) -> Result<Vec<MessageView>, ApiError> {
     let org_ids: Vec<OrganisationId> = messages.iter().map(|m| m.author_organisation).collect();
     let orgs = organisations::get_many(conn, &org_ids)?;
     let mut names: HashMap<UserId, String> = HashMap::new();
     let mut views = Vec::with_capacity(messages.len());
     for m in messages {
-        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(m.author) {
+        // Names are contact details: none before acceptance.
+        if people && let std::collections::hash_map::Entry::Vacant(slot) = names.entry(m.author) {
             slot.insert(users::get(conn, m.author)?.full_name.to_string());
         }
         views.push(MessageView {
             id: m.id,
-            author_id: m.author.as_uuid(),
             author_name: names.get(&m.author).cloned(),
             organisation: orgs.get(&m.author_organisation).map(|o| o.name.clone()),
             body: m.body,

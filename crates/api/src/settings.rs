@@ -265,6 +265,12 @@ impl Settings {
         if !(0.0..=1.0).contains(&self.notifications.match_alert_min_score) {
             bail!("notifications.match_alert_min_score must be between 0 and 1");
         }
+        if !(1..=365).contains(&self.notifications.expiry_warning_days) {
+            bail!("notifications.expiry_warning_days must be from 1 to 365");
+        }
+        if !(1..=100).contains(&self.notifications.match_alert_limit) {
+            bail!("notifications.match_alert_limit must be from 1 to 100");
+        }
         if self.webhooks.max_attempts == 0 || self.webhooks.timeout_secs == 0 {
             bail!("webhooks.max_attempts and webhooks.timeout_secs must be at least 1");
         }

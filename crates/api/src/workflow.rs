@@ -169,7 +169,6 @@ fn owner_event(
     Some(Event {
         kind,
         organisation: listing.owner,
-        except: None,
         title: format!("{title}: {}", listing.content.title),
         object_type: "listing",
         object_id: listing.id.to_string(),

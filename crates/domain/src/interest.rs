@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{AccessDenied, Actor};
@@ -42,9 +42,12 @@ wire_enum!(InterestState {
 });
 
 impl InterestState {
+    /// The states from which the interest can still move on.
+    pub const OPEN: [InterestState; 3] = [Self::Sent, Self::Accepted, Self::Negotiating];
+
     /// No further transition is possible.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Declined | Self::Concluded | Self::Closed)
+        !Self::OPEN.contains(&self)
     }
 }
 
@@ -115,6 +118,11 @@ pub enum Party {
     Requester,
 }
 
+/// The largest transfer value recorded (10^15 of the currency's main unit: about
+/// 40 billion US dollars in đồng); more is a typing error, and sums stay far from
+/// overflowing.
+pub const MAX_TRANSFER_VALUE: i64 = 1_000_000_000_000_000;
+
 /// The terms of a concluded transfer, all optional: an exchange records what the
 /// sides are willing to report.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,8 +145,11 @@ impl Outcome {
         today: NaiveDate,
     ) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        if value.is_some_and(|v| v < 0) {
-            errors.add("transfer_value", "must not be negative");
+        if value.is_some_and(|v| !(0..=MAX_TRANSFER_VALUE).contains(&v)) {
+            errors.add(
+                "transfer_value",
+                format!("must be from 0 to {MAX_TRANSFER_VALUE}"),
+            );
         }
         let currency = currency
             .map(crate::currency::parse_currency)
@@ -156,6 +167,7 @@ impl Outcome {
             .map(
                 |raw| match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
                     Ok(date) if date > today => Err("must not be in the future".to_owned()),
+                    Ok(date) if date.year() < 1950 => Err("must be in 1950 or later".to_owned()),
                     Ok(date) => Ok(date),
                     Err(_) => Err("must be a date written YYYY-MM-DD".to_owned()),
                 },
@@ -217,6 +229,8 @@ pub enum InterestRefusal {
     },
     #[error("{0}")]
     WrongSide(String),
+    #[error("the interest is {0}: its thread is closed")]
+    Closed(InterestState),
 }
 
 /// Whether `party` may take `action` on an interest in `state`, and where it leads.
@@ -325,9 +339,12 @@ impl Interest {
         }
     }
 
-    /// The side `actor`'s organisation is on, if any.
+    /// The side `actor` acts for, if any. Operators follow interests but never act
+    /// for a side, whatever their own organisation.
     pub fn party(&self, actor: &Actor) -> Option<Party> {
-        if actor.organisation_id == self.owner {
+        if actor.role.is_operator() {
+            None
+        } else if actor.organisation_id == self.owner {
             Some(Party::Owner)
         } else if actor.organisation_id == self.requester {
             Some(Party::Requester)
@@ -339,7 +356,9 @@ impl Interest {
     /// The two sides and operators see an interest; everyone else is told it does
     /// not exist.
     pub fn can_view(&self, actor: &Actor) -> bool {
-        actor.role.is_operator() || self.party(actor).is_some()
+        actor.role.is_operator()
+            || actor.organisation_id == self.owner
+            || actor.organisation_id == self.requester
     }
 
     /// Contact details are exchanged only once the owner has accepted.
@@ -350,10 +369,7 @@ impl Interest {
     /// Messages are exchanged while the interest is open.
     pub fn ensure_open(&self) -> Result<(), InterestRefusal> {
         if self.state.is_final() {
-            return Err(InterestRefusal::WrongSide(format!(
-                "the interest is {}: its thread is closed",
-                self.state
-            )));
+            return Err(InterestRefusal::Closed(self.state));
         }
         Ok(())
     }
@@ -396,6 +412,25 @@ impl Interest {
         self.updated_at = now;
         Ok(from)
     }
+}
+
+/// A member expresses interest in another organisation's listing; operators
+/// broker introductions instead.
+pub fn ensure_can_express(
+    actor: &Actor,
+    listing_owner: OrganisationId,
+) -> Result<(), AccessDenied> {
+    if actor.role.is_operator() {
+        return Err(AccessDenied(
+            "operators introduce the two sides instead: POST /api/v1/interests/broker".into(),
+        ));
+    }
+    if actor.organisation_id == listing_owner {
+        return Err(AccessDenied(
+            "your organisation owns this listing: interest comes from other organisations".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Only operators broker introductions and write notes.
@@ -478,6 +513,35 @@ mod tests {
     }
 
     #[test]
+    fn operators_follow_but_never_act_for_a_side() {
+        use crate::user::Role;
+        let i = interest();
+        let operator = Actor {
+            user_id: UserId::new(),
+            organisation_id: i.owner,
+            role: Role::Operator,
+        };
+        assert_eq!(i.party(&operator), None, "even in the owner's organisation");
+        assert!(i.can_view(&operator));
+        assert!(ensure_can_express(&operator, OrganisationId::new()).is_err());
+        let member = Actor {
+            role: Role::Member,
+            ..operator
+        };
+        assert_eq!(i.party(&member), Some(Party::Owner));
+        assert!(
+            ensure_can_express(&member, i.owner).is_err(),
+            "not in one's own listing"
+        );
+        assert!(ensure_can_express(&member, OrganisationId::new()).is_ok());
+        let stranger = Actor {
+            organisation_id: OrganisationId::new(),
+            ..member
+        };
+        assert!(!i.can_view(&stranger));
+    }
+
+    #[test]
     fn illegal_transitions_are_refused_and_change_nothing() {
         let mut i = interest();
         let before = i.clone();
@@ -523,6 +587,10 @@ mod tests {
                 "transfer_mode"
             ]
         );
+        let ancient = Outcome::parse(None, None, Some("1066-10-14"), None, today).unwrap_err();
+        assert_eq!(ancient.errors()[0].field, "contract_date");
+        let huge = Outcome::parse(Some(i64::MAX), Some("VND"), None, None, today).unwrap_err();
+        assert_eq!(huge.errors()[0].field, "transfer_value");
         let ok = Outcome::parse(
             Some(10),
             Some("usd"),

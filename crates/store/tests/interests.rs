@@ -11,7 +11,7 @@ use techex_domain::{
     Email, FullName, ListingId, NewOrganisation, NewUser, OrganisationId, OrganisationInput, Role,
     UserId,
 };
-use techex_store::repo::interests::{self, Scope};
+use techex_store::repo::interests::{self, Scope, Thread};
 use techex_store::repo::notifications::{self, NewNotification};
 use techex_store::repo::{listings, users};
 use techex_store::testing::TestDatabase;
@@ -172,12 +172,13 @@ fn interests_round_trip_and_refuse_stale_writes(db: &TestDatabase) {
         .run(|conn| interests::add_message(conn, interest.id, owner_user, owner, true, "note", now))
         .unwrap();
     let public = store
-        .run(|conn| interests::messages(conn, interest.id, false))
+        .run(|conn| interests::messages(conn, interest.id, Thread::Messages))
         .unwrap();
-    let all = store
-        .run(|conn| interests::messages(conn, interest.id, true))
+    let notes = store
+        .run(|conn| interests::messages(conn, interest.id, Thread::Notes))
         .unwrap();
-    assert_eq!((public.len(), all.len()), (1, 2));
+    assert_eq!((public.len(), notes.len()), (1, 1));
+    assert_eq!(notes[0].body, "note");
     assert_eq!(public[0].body, "Xin chào");
 }
 
@@ -207,7 +208,6 @@ fn the_inbox_notices_and_cursors(db: &TestDatabase) {
             notifications::notify_organisation(
                 conn,
                 org,
-                Some(first),
                 &NewNotification {
                     event: EventKind::ListingApproved,
                     title: "Approved",
@@ -219,7 +219,7 @@ fn the_inbox_notices_and_cursors(db: &TestDatabase) {
             )
         })
         .unwrap();
-    assert_eq!(told, 1, "everyone but the one who acted");
+    assert_eq!(told, 2, "every active member");
     let page = PageRequest::default();
     let (inbox, unread) = store
         .run(|conn| notifications::inbox(conn, second, false, page))
@@ -229,6 +229,13 @@ fn the_inbox_notices_and_cursors(db: &TestDatabase) {
     assert_eq!(inbox.items[0].event, EventKind::ListingApproved);
     let id = inbox.items[0].id.clone();
     // Only the addressee can mark it read.
+    let (first_inbox, _) = store
+        .run(|conn| notifications::inbox(conn, first, false, page))
+        .unwrap();
+    assert_ne!(
+        first_inbox.items[0].id, id,
+        "each member has their own copy"
+    );
     assert!(matches!(
         store.run(|conn| notifications::mark_read(conn, first, &id, now)),
         Err(StoreError::NotFound)

@@ -10,7 +10,7 @@ use techex_domain::interest::{
     ensure_can_broker, parse_message,
 };
 use techex_domain::{AccessDenied, Actor, InterestId, ListingId, ValidationErrors};
-use techex_store::repo::interests::{self, Scope};
+use techex_store::repo::interests::{self, Scope, Thread};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
@@ -45,6 +45,27 @@ async fn full_view(
     views
         .pop()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("an interest view went missing")))
+}
+
+/// Authors' names appear on the thread once contacts are disclosed (and always to
+/// operators); before, only their organisations do.
+fn people_disclosed(actor: &Actor, interest: &Interest) -> bool {
+    actor.role.is_operator() || interest.contacts_disclosed()
+}
+
+/// A refusal decided inside a transaction (the other side's move, one's own
+/// listing) is audited like any other.
+async fn audited<T>(
+    req: &HttpRequest,
+    actor: Actor,
+    result: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match result {
+        Err(ApiError::Forbidden(reason)) => {
+            Err(deny(req, actor.user_id, AccessDenied(reason)).await)
+        }
+        other => other,
+    }
 }
 
 /// Loads an interest the caller may see, or answers 404 (auditing a refused look).
@@ -110,9 +131,14 @@ pub async fn express(
     let ctx = context(&state, &req, &auth);
     let actor = ctx.actor;
     let quota = state.settings.interests.daily_quota;
-    let interest = state
-        .db(move |conn| interest_flow::express(conn, &ctx, listing, own, message, quota))
-        .await?;
+    let interest = audited(
+        &req,
+        actor,
+        state
+            .db(move |conn| interest_flow::express(conn, &ctx, listing, own, message, quota))
+            .await,
+    )
+    .await?;
     let location = format!("/api/v1/interests/{}", interest.id);
     let view = full_view(&state, actor, interest).await?;
     Ok(HttpResponse::Created()
@@ -278,9 +304,14 @@ async fn act(
     let ctx = context(&state, &req, &auth);
     let id = interest.id;
     let version = body.version;
-    let updated = state
-        .db(move |conn| interest_flow::perform(conn, &ctx, id, command, version))
-        .await?;
+    let updated = audited(
+        &req,
+        actor,
+        state
+            .db(move |conn| interest_flow::perform(conn, &ctx, id, command, version))
+            .await,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(full_view(&state, actor, updated).await?))
 }
 
@@ -357,11 +388,12 @@ pub async fn messages(
     auth: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let interest = load_visible(&state, &req, &auth.actor(), &id).await?;
+    let actor = auth.actor();
+    let interest = load_visible(&state, &req, &actor, &id).await?;
     let views = state
         .db(move |conn| {
-            let messages = interests::messages(conn, interest.id, false)?;
-            interest_views::thread(conn, messages)
+            let messages = interests::messages(conn, interest.id, Thread::Messages)?;
+            interest_views::thread(conn, messages, people_disclosed(&actor, &interest))
         })
         .await?;
     Ok(HttpResponse::Ok().json(views))
@@ -388,13 +420,11 @@ pub async fn post_message(
     let actor = auth.actor();
     let interest = load_visible(&state, &req, &actor, &id).await?;
     if interest.party(&actor).is_none() {
-        return Err(ApiError::Forbidden(
-            "only the two sides write to the thread; operators add notes".into(),
-        ));
+        let denied =
+            AccessDenied("only the two sides write to the thread; operators add notes".into());
+        return Err(deny(&req, actor.user_id, denied).await);
     }
-    interest
-        .ensure_open()
-        .map_err(|e| ApiError::Conflict(e.to_string()))?;
+    interest.ensure_open().map_err(interest_flow::refused)?;
     let text = parse_message(body.body.as_deref()).map_err(|e| ApiError::validation("body", e))?;
     written(state, req, auth, interest, text, false).await
 }
@@ -408,10 +438,11 @@ async fn written(
     operator_note: bool,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = context(&state, &req, &auth);
+    let people = people_disclosed(&ctx.actor, &interest);
     let mut views = state
         .db(move |conn| {
             let message = interest_flow::post(conn, &ctx, &interest, &text, operator_note)?;
-            interest_views::thread(conn, vec![message])
+            interest_views::thread(conn, vec![message], people)
         })
         .await?;
     let view = views
@@ -446,11 +477,8 @@ pub async fn notes(
     let interest = operator_interest(&state, &req, &auth, &id).await?;
     let views = state
         .db(move |conn| {
-            let notes: Vec<_> = interests::messages(conn, interest.id, true)?
-                .into_iter()
-                .filter(|m| m.operator_note)
-                .collect();
-            interest_views::thread(conn, notes)
+            let notes = interests::messages(conn, interest.id, Thread::Notes)?;
+            interest_views::thread(conn, notes, true)
         })
         .await?;
     Ok(HttpResponse::Ok().json(views))

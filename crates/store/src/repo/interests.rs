@@ -220,14 +220,15 @@ pub fn list(
     Ok(Page::new(convert(rows)?, page, total))
 }
 
-/// Serialises one organisation's new interests until the transaction ends, so that
-/// a quota count cannot be overtaken by a concurrent request. SQLite serialises
-/// all writers anyway; PostgreSQL takes a transaction-scoped advisory lock.
-pub fn lock_for_quota(conn: &mut DbConnection, organisation: OrganisationId) -> StoreResult<()> {
+/// Serialises new interests on behalf of one organisation until the transaction
+/// ends, so that its open-interest check and quota count cannot be overtaken by a
+/// concurrent request. SQLite serialises all writers anyway; PostgreSQL takes a
+/// transaction-scoped advisory lock in techex's own key space (7243).
+pub fn lock_requester(conn: &mut DbConnection, organisation: OrganisationId) -> StoreResult<()> {
     if let DbConnection::Postgresql(_) = conn {
-        // The lock key: the id's first 64 bits (UUID v7: time and randomness).
-        let key = organisation.as_uuid().as_u64_pair().0 as i64;
-        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({key})")).execute(conn)?;
+        // 32 bits of the id's random part; a collision only serialises two organisations.
+        let key = organisation.as_uuid().as_u64_pair().1 as u32 as i32;
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock(7243, {key})")).execute(conn)?;
     }
     Ok(())
 }
@@ -257,7 +258,7 @@ pub fn find_open(
     i::interests
         .filter(i::listing_id.eq(listing.to_string()))
         .filter(i::requester_organisation_id.eq(requester.to_string()))
-        .filter(i::state.eq_any(["sent", "accepted", "negotiating"]))
+        .filter(i::state.eq_any(InterestState::OPEN.map(InterestState::as_str)))
         .select(InterestRow::as_select())
         .first(conn)
         .optional()?
@@ -328,19 +329,22 @@ pub fn add_message(
     row.into_message()
 }
 
-/// The thread, oldest first; operator notes only when `with_notes`.
+/// The two sides' messages, or the operators' notes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Thread {
+    Messages,
+    Notes,
+}
+
+/// The thread's first 1,000 messages or notes, oldest first.
 pub fn messages(
     conn: &mut DbConnection,
     interest: InterestId,
-    with_notes: bool,
+    thread: Thread,
 ) -> StoreResult<Vec<Message>> {
-    let mut query = m::interest_messages
+    m::interest_messages
         .filter(m::interest_id.eq(interest.to_string()))
-        .into_boxed();
-    if !with_notes {
-        query = query.filter(m::operator_note.eq(false));
-    }
-    query
+        .filter(m::operator_note.eq(thread == Thread::Notes))
         .order((m::created_at.asc(), m::id.asc()))
         .limit(1000)
         .select(MessageRow::as_select())

@@ -206,6 +206,23 @@ pub fn events_after(
         .collect()
 }
 
+/// Each listing's newest outbox sequence (listings without events are left out).
+pub fn latest_event_seqs(
+    conn: &mut DbConnection,
+    ids: &[ListingId],
+) -> StoreResult<std::collections::HashMap<ListingId, i64>> {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, Option<i64>)> = ev::listing_events
+        .filter(ev::listing_id.eq_any(keys))
+        .group_by(ev::listing_id)
+        .select((ev::listing_id, diesel::dsl::max(ev::seq)))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(id, seq)| seq.map(|seq| (id, seq)))
+        .map(|(id, seq)| Ok((parse_id(T, &id)?, seq)))
+        .collect()
+}
+
 /// The newest outbox sequence (0 when empty).
 pub fn last_event_seq(conn: &mut DbConnection) -> StoreResult<i64> {
     let max: Option<i64> = ev::listing_events
@@ -398,19 +415,29 @@ pub fn sibling_titles(
         .collect()
 }
 
-/// Published listings whose valid-until date is before `today`.
 /// Published listings whose valid-until date falls from `from` to `to` (inclusive),
-/// soonest first: those whose owners are warned of expiry.
+/// soonest first, after the (valid-until, id) position `after`: those whose owners
+/// are warned of expiry, a page at a time.
 pub fn expiring_between(
     conn: &mut DbConnection,
     from: NaiveDate,
     to: NaiveDate,
+    after: Option<(NaiveDate, ListingId)>,
     limit: i64,
 ) -> StoreResult<Vec<Listing>> {
-    let rows = l::listings
+    let mut query = l::listings
         .filter(l::status.eq(ListingStatus::Published.as_str()))
         .filter(l::valid_until.ge(from))
         .filter(l::valid_until.le(to))
+        .into_boxed();
+    if let Some((date, id)) = after {
+        query = query.filter(
+            l::valid_until
+                .gt(date)
+                .or(l::valid_until.eq(date).and(l::id.gt(id.to_string()))),
+        );
+    }
+    let rows = query
         .order((l::valid_until.asc(), l::id.asc()))
         .limit(limit)
         .select(ListingRow::as_select())
@@ -418,6 +445,7 @@ pub fn expiring_between(
     convert(rows)
 }
 
+/// Published listings whose valid-until date is before `today`.
 pub fn due_for_expiry(
     conn: &mut DbConnection,
     today: NaiveDate,

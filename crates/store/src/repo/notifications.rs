@@ -73,12 +73,12 @@ pub struct NewNotification<'a> {
     pub object_id: &'a str,
 }
 
-/// Puts the notification in the inbox of every active member of `organisation`
-/// except `except` (who caused it); returns how many were told.
+/// Puts the notification in the inbox of every active member of `organisation`;
+/// returns how many were told. (Events go to the other side of whoever acted, so
+/// nobody is told of their own act.)
 pub fn notify_organisation(
     conn: &mut DbConnection,
     organisation: OrganisationId,
-    except: Option<UserId>,
     notification: &NewNotification<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<usize> {
@@ -90,9 +90,6 @@ pub fn notify_organisation(
     let detail = notification.detail.to_string();
     let mut told = 0;
     for member in members {
-        if except.is_some_and(|e| e.to_string() == member) {
-            continue;
-        }
         diesel::insert_into(n::notifications)
             .values(NotificationRow {
                 id: Uuid::now_v7().to_string(),
@@ -182,17 +179,34 @@ pub fn mark_all_read(
 /// Records that the notice named `key` was sent; `false` if it already was. Call
 /// inside the transaction that sends it, so a notice is sent at most once.
 pub fn claim_notice(conn: &mut DbConnection, key: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let seen: i64 = ns::notices_sent
-        .filter(ns::key.eq(key))
-        .count()
-        .get_result(conn)?;
-    if seen > 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(ns::notices_sent)
-        .values((ns::key.eq(key), ns::created_at.eq(to_db(now))))
-        .execute(conn)?;
-    Ok(true)
+    // ON CONFLICT DO NOTHING: a concurrent claim (another replica) neither errors
+    // nor aborts the caller's transaction; it simply inserts nothing.
+    // MultiConnection has no upsert: the statement is built per backend.
+    let row = (ns::key.eq(key), ns::created_at.eq(to_db(now)));
+    let inserted = match conn {
+        DbConnection::Postgresql(pg) => diesel::insert_into(ns::notices_sent)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::insert_into(ns::notices_sent)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(sqlite)?,
+    };
+    Ok(inserted == 1)
+}
+
+/// Which of `keys` were already sent.
+pub fn sent_among(
+    conn: &mut DbConnection,
+    keys: &[String],
+) -> StoreResult<std::collections::HashSet<String>> {
+    Ok(ns::notices_sent
+        .filter(ns::key.eq_any(keys))
+        .select(ns::key)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// How far the named job has read the listing outbox (0 if it never ran).

@@ -148,6 +148,24 @@ pub fn first_of_organisation(
         .transpose()
 }
 
+/// The organisation's oldest active member (not an operator), if any: who to
+/// contact when no particular person is known.
+pub fn first_active_member(
+    conn: &mut DbConnection,
+    organisation: OrganisationId,
+) -> StoreResult<Option<User>> {
+    u::users
+        .filter(u::organisation_id.eq(organisation.to_string()))
+        .filter(u::disabled.eq(false))
+        .filter(u::role.eq(Role::Member.as_str()))
+        .order((u::created_at.asc(), u::id.asc()))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(User::try_from)
+        .transpose()
+}
+
 /// Active operators and admins.
 pub fn count_operators(conn: &mut DbConnection) -> StoreResult<i64> {
     Ok(u::users

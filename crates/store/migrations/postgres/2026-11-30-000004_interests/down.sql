@@ -1,3 +1,4 @@
+DROP INDEX listing_events_listing;
 DROP TABLE webhook_deliveries;
 DROP TABLE webhooks;
 DROP TABLE job_cursors;

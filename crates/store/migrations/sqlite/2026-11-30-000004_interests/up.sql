@@ -32,6 +32,9 @@ CREATE INDEX interests_owner ON interests (owner_organisation_id, created_at);
 CREATE INDEX interests_requester ON interests (requester_organisation_id, created_at);
 CREATE INDEX interests_listing ON interests (listing_id);
 CREATE INDEX interests_created_at ON interests (created_at);
+-- One open interest per organisation and listing, even under concurrent requests.
+CREATE UNIQUE INDEX interests_one_open ON interests (listing_id, requester_organisation_id)
+    WHERE state IN ('sent', 'accepted', 'negotiating');
 
 -- The thread of an interest. Operator notes share the table but only operators read them.
 CREATE TABLE interest_messages (
@@ -70,6 +73,8 @@ CREATE TABLE job_cursors (
     name TEXT PRIMARY KEY NOT NULL,
     seq BIGINT NOT NULL
 );
+-- Which listing changed last: match alerts tell the organisation of the older one.
+CREATE INDEX listing_events_listing ON listing_events (listing_id, seq);
 -- Match alerts start from now: listings published before the upgrade are not re-announced.
 INSERT INTO job_cursors (name, seq) SELECT 'match_alerts', COALESCE(MAX(seq), 0) FROM listing_events;
 
