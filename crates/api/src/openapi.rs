@@ -48,6 +48,9 @@ use crate::routes;
         routes::search::matches,
         routes::taxonomy::sectors,
         routes::taxonomy::provinces,
+        routes::stats::report,
+        routes::stats::report_csv,
+        routes::stats::public,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
     modifiers(&BearerAuth),
@@ -60,6 +63,7 @@ use crate::routes;
         (name = "moderation", description = "The operators' review queue"),
         (name = "search", description = "Full-text search and explained matches"),
         (name = "taxonomy", description = "Sectors and provinces, in Vietnamese and English"),
+        (name = "statistics", description = "Figures for operators' reports, and a public summary"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

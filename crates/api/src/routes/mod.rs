@@ -11,6 +11,7 @@ pub mod me;
 pub mod moderation;
 pub mod organisations;
 pub mod search;
+pub mod stats;
 pub mod taxonomy;
 pub mod users;
 
@@ -95,7 +96,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
                 .service(web::resource("/taxonomy/sectors").route(web::get().to(taxonomy::sectors)))
                 .service(
                     web::resource("/taxonomy/provinces").route(web::get().to(taxonomy::provinces)),
-                ),
+                )
+                // Statistics. Literal paths only: `/stats.csv` and `/stats/public` are
+                // not captured by any `{id}` pattern.
+                .service(web::resource("/stats").route(web::get().to(stats::report)))
+                .service(web::resource("/stats.csv").route(web::get().to(stats::report_csv)))
+                .service(web::resource("/stats/public").route(web::get().to(stats::public))),
         );
 }
 
