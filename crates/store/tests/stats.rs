@@ -491,6 +491,21 @@ fn review_times_pair_each_decision_with_its_submission(db: &TestDatabase) {
     assert_eq!(second.median_hours, Some(72.0));
     assert_eq!(second.p90_hours, Some(72.0));
 
+    // 21–31 January: l2's second rejection only; its first (20 January) is read to
+    // pair submissions with decisions but is not counted.
+    let late_january = Period {
+        from: Some(at("2026-01-21T00:00:00Z")),
+        until: Some(at("2026-02-01T00:00:00Z")),
+    };
+    let late = store
+        .run(|conn| stats::compute(conn, late_january))
+        .unwrap()
+        .review;
+    assert_eq!((late.decisions, late.approvals, late.rejections), (1, 0, 1));
+    assert_eq!(late.approval_rate, Some(0.0));
+    assert_eq!(late.median_hours, Some(48.0));
+    assert_eq!(late.rejection_reasons, map([("duplicate", 1)]));
+
     let empty = Period {
         from: Some(at("2030-01-01T00:00:00Z")),
         until: None,
