@@ -26,5 +26,6 @@ pub mod routes;
 pub mod server;
 pub mod settings;
 pub mod state;
+pub mod stats_views;
 pub mod views;
 pub mod workflow;

@@ -64,6 +64,9 @@ use crate::routes;
         routes::notifications::inbox,
         routes::notifications::mark_read,
         routes::notifications::mark_all_read,
+        routes::stats::report,
+        routes::stats::report_csv,
+        routes::stats::public,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
     modifiers(&BearerAuth),
@@ -78,6 +81,7 @@ use crate::routes;
         (name = "interests", description = "Expressions of interest, from first message to concluded transfer"),
         (name = "notifications", description = "Each user's inbox"),
         (name = "taxonomy", description = "Sectors and provinces, in Vietnamese and English"),
+        (name = "statistics", description = "Figures for operators' reports, and a public summary"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -199,8 +199,8 @@ const CSV_HEADER: [&str; 22] = [
 ];
 
 /// Spreadsheets run a cell that starts with = + - @ as a formula; a leading
-/// apostrophe makes it text (OWASP CSV injection).
-fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+/// apostrophe makes it text (OWASP CSV injection). Every CSV the API writes uses it.
+pub(crate) fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
         _ => cell.into(),

@@ -13,6 +13,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod organisations;
 pub mod search;
+pub mod stats;
 pub mod taxonomy;
 pub mod users;
 
@@ -144,7 +145,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
                 .service(web::resource("/taxonomy/sectors").route(web::get().to(taxonomy::sectors)))
                 .service(
                     web::resource("/taxonomy/provinces").route(web::get().to(taxonomy::provinces)),
-                ),
+                )
+                // Statistics. Literal paths only: `/stats.csv` and `/stats/public` are
+                // not captured by any `{id}` pattern.
+                .service(web::resource("/stats").route(web::get().to(stats::report)))
+                .service(web::resource("/stats.csv").route(web::get().to(stats::report_csv)))
+                .service(web::resource("/stats/public").route(web::get().to(stats::public))),
         );
 }
 

@@ -305,6 +305,20 @@ pub struct PublicFilter {
     pub owner: Option<OrganisationId>,
 }
 
+/// [`Listing::is_public`] as a filter: published and still valid on `today` (the
+/// expiry sweep may not have run yet). The catalogue and the public statistics
+/// share it.
+pub(crate) fn publicly_visible(
+    today: NaiveDate,
+) -> diesel::dsl::And<
+    diesel::dsl::Eq<l::status, &'static str>,
+    diesel::dsl::GtEq<l::valid_until, NaiveDate>,
+> {
+    l::status
+        .eq(ListingStatus::Published.as_str())
+        .and(l::valid_until.ge(today))
+}
+
 /// Published listings still valid on `today`, newest first.
 pub fn list_public(
     conn: &mut DbConnection,
@@ -313,10 +327,7 @@ pub fn list_public(
     page: PageRequest,
 ) -> StoreResult<Page<Listing>> {
     let query = || {
-        let mut query = l::listings
-            .filter(l::status.eq(ListingStatus::Published.as_str()))
-            .filter(l::valid_until.ge(today))
-            .into_boxed();
+        let mut query = l::listings.filter(publicly_visible(today)).into_boxed();
         if let Some(kind) = filter.kind {
             query = query.filter(l::kind.eq(kind.as_str()));
         }

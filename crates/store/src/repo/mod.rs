@@ -6,5 +6,6 @@ pub mod interests;
 pub mod listings;
 pub mod notifications;
 pub mod organisations;
+pub mod stats;
 pub mod users;
 pub mod webhooks;
