@@ -53,7 +53,10 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
         "TECHEX_MATCH_ALERT_MIN_SCORE",
         "notifications.match_alert_min_score",
     ),
-    ("TECHEX_EXPIRY_WARNING_DAYS", "notifications.expiry_warning_days"),
+    (
+        "TECHEX_EXPIRY_WARNING_DAYS",
+        "notifications.expiry_warning_days",
+    ),
     ("TECHEX_WEBHOOK_ALLOW_PRIVATE", "webhooks.allow_private"),
     ("TECHEX_WEBHOOK_MAX_ATTEMPTS", "webhooks.max_attempts"),
     ("TECHEX_WEBHOOK_RETRY_BASE_SECS", "webhooks.retry_base_secs"),
@@ -265,6 +268,8 @@ impl Settings {
         if self.webhooks.max_attempts == 0 || self.webhooks.timeout_secs == 0 {
             bail!("webhooks.max_attempts and webhooks.timeout_secs must be at least 1");
         }
+        crate::webhooks::address::AddressPolicy::new(&self.webhooks.allow_private)
+            .map_err(|e| anyhow::anyhow!(e))?;
         Ok(())
     }
 

@@ -1,0 +1,213 @@
+//! The delivery worker: a thread that polls the queue (`webhook_deliveries`), claims
+//! due deliveries, POSTs each signed payload and records the outcome. The queue is the
+//! table, so a restart loses nothing; several replicas may share one database, since
+//! each delivery is claimed by exactly one of them for a lease.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use chrono::Utc;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use techex_store::Store;
+use techex_store::repo::webhooks::{self, ClaimedDelivery, DeliveryState, RetryPolicy};
+
+use super::address::AddressPolicy;
+use super::signing::{self, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER};
+use crate::settings::WebhookSettings;
+
+/// Deliveries claimed per round.
+const BATCH: i64 = 5;
+/// Sent with every delivery.
+const USER_AGENT: &str = concat!("techex-webhooks/", env!("CARGO_PKG_VERSION"));
+
+/// What the worker needs, read once from the settings.
+#[derive(Clone, Debug)]
+pub struct Deliverer {
+    pub policy: AddressPolicy,
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+/// The result of one attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered(u16),
+    Failed { status: Option<u16>, error: String },
+}
+
+impl Deliverer {
+    pub fn from_settings(settings: &WebhookSettings) -> Result<Self, String> {
+        Ok(Self {
+            policy: AddressPolicy::new(&settings.allow_private)?,
+            timeout: Duration::from_secs(settings.timeout_secs.max(1)),
+            retry: RetryPolicy {
+                max_attempts: settings.max_attempts.max(1),
+                base: chrono::Duration::seconds(
+                    i64::try_from(settings.retry_base_secs).unwrap_or(3600),
+                ),
+            },
+        })
+    }
+
+    /// How long a claim is held: long enough for a whole batch to time out.
+    fn lease(&self) -> chrono::Duration {
+        let per_delivery = self.timeout.as_secs().saturating_add(10);
+        let secs = per_delivery
+            .saturating_mul(BATCH.unsigned_abs())
+            .saturating_add(60);
+        chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000))
+    }
+
+    /// Sends one delivery, checking the address again: the URL against the current
+    /// policy, and each address its host resolves to now. The connection goes only to
+    /// an address that passed, and redirects are not followed.
+    pub fn send(&self, delivery: &ClaimedDelivery) -> Outcome {
+        let failed = |error: String| Outcome::Failed {
+            status: None,
+            error,
+        };
+        let target = match self.policy.check_url(&delivery.url) {
+            Ok(target) => target,
+            Err(reason) => return failed(format!("the URL is no longer allowed: it {reason}")),
+        };
+        let literal = target
+            .host
+            .parse::<IpAddr>()
+            .ok()
+            .map(|ip| vec![SocketAddr::new(ip, target.port)]);
+        let mut builder = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout)
+            .user_agent(USER_AGENT);
+        if literal.is_none() {
+            let addrs = match self.policy.resolve(&target) {
+                Ok(addrs) => addrs,
+                Err(reason) => return failed(reason),
+            };
+            builder = builder.resolve_to_addrs(&target.host, &addrs);
+        }
+        let client = match builder.build() {
+            Ok(client) => client,
+            Err(error) => return failed(chain(&error)),
+        };
+        let timestamp = Utc::now().timestamp();
+        let body = delivery.payload.clone().into_bytes();
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let values = [
+            (
+                SIGNATURE_HEADER,
+                signing::signature_header(&delivery.secret, timestamp, &body),
+            ),
+            (EVENT_HEADER, delivery.event.clone()),
+            (DELIVERY_HEADER, delivery.id.to_string()),
+        ];
+        for (name, value) in values {
+            match HeaderValue::from_str(&value) {
+                Ok(value) => {
+                    headers.insert(name, value);
+                }
+                Err(error) => return failed(format!("header {name}: {error}")),
+            }
+        }
+        match client.post(target.url).headers(headers).body(body).send() {
+            Ok(response) if response.status().is_success() => {
+                Outcome::Delivered(response.status().as_u16())
+            }
+            Ok(response) => {
+                let status = response.status();
+                Outcome::Failed {
+                    status: Some(status.as_u16()),
+                    error: format!("the endpoint answered {status}"),
+                }
+            }
+            Err(error) => failed(chain(&error)),
+        }
+    }
+
+    /// Claims what is due and delivers it; returns how many attempts were made.
+    pub fn run_once(&self, store: &Store) -> Result<usize, techex_store::StoreError> {
+        let mut attempts = 0;
+        loop {
+            let lease = self.lease();
+            let claimed = store.run(|conn| webhooks::claim_due(conn, Utc::now(), lease, BATCH))?;
+            if claimed.is_empty() {
+                return Ok(attempts);
+            }
+            for delivery in claimed {
+                attempts += 1;
+                self.attempt(store, &delivery)?;
+            }
+        }
+    }
+
+    fn attempt(
+        &self,
+        store: &Store,
+        delivery: &ClaimedDelivery,
+    ) -> Result<(), techex_store::StoreError> {
+        let outcome = self.send(delivery);
+        let now = Utc::now();
+        let recorded = match &outcome {
+            Outcome::Delivered(status) => {
+                tracing::info!(delivery = %delivery.id, webhook = %delivery.webhook,
+                    event = %delivery.event, status, "webhook delivered");
+                store.run(|conn| webhooks::record_success(conn, delivery.id, *status, now))
+            }
+            Outcome::Failed { status, error } => store
+                .run(|conn| {
+                    webhooks::record_failure(conn, delivery.id, *status, error, self.retry, now)
+                })
+                .map(|state| {
+                    let attempt = delivery.attempts + 1;
+                    if state == DeliveryState::Failed {
+                        tracing::warn!(delivery = %delivery.id, webhook = %delivery.webhook,
+                            attempt, ?status, %error, "webhook delivery given up");
+                    } else {
+                        tracing::info!(delivery = %delivery.id, webhook = %delivery.webhook,
+                            attempt, ?status, %error, "webhook delivery failed; will retry");
+                    }
+                }),
+        };
+        match recorded {
+            // The endpoint was deleted while its delivery was in flight.
+            Err(techex_store::StoreError::NotFound) => Ok(()),
+            other => other,
+        }
+    }
+}
+
+/// An error with its causes, which reqwest keeps in `source()`.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Starts the worker thread, polling every `webhooks.poll_ms`.
+pub fn spawn(store: Store, settings: &WebhookSettings) -> Result<(), String> {
+    let deliverer = Deliverer::from_settings(settings)?;
+    let interval = Duration::from_millis(settings.poll_ms.max(10));
+    super::install_tls_provider();
+    std::thread::Builder::new()
+        .name("webhooks".into())
+        .spawn(move || {
+            loop {
+                match deliverer.run_once(&store) {
+                    Ok(0) => {}
+                    Ok(count) => tracing::debug!(count, "webhook attempts made"),
+                    Err(error) => tracing::error!(%error, "webhook delivery round failed"),
+                }
+                std::thread::sleep(interval);
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| format!("could not start the webhook thread: {e}"))
+}
