@@ -48,6 +48,11 @@ use crate::routes;
         routes::search::matches,
         routes::taxonomy::sectors,
         routes::taxonomy::provinces,
+        routes::webhooks::create,
+        routes::webhooks::list,
+        routes::webhooks::get,
+        routes::webhooks::delete,
+        routes::webhooks::deliveries,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
     modifiers(&BearerAuth),
@@ -61,6 +66,7 @@ use crate::routes;
         (name = "search", description = "Full-text search and explained matches"),
         (name = "taxonomy", description = "Sectors and provinces, in Vietnamese and English"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "webhooks", description = "Signed event deliveries to an organisation's endpoints"),
     )
 )]
 pub struct ApiDoc;

@@ -13,6 +13,7 @@ pub mod organisations;
 pub mod search;
 pub mod taxonomy;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -95,6 +96,21 @@ pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
                 .service(web::resource("/taxonomy/sectors").route(web::get().to(taxonomy::sectors)))
                 .service(
                     web::resource("/taxonomy/provinces").route(web::get().to(taxonomy::provinces)),
+                )
+                // Webhooks.
+                .service(
+                    web::resource("/webhooks")
+                        .route(web::get().to(webhooks::list))
+                        .route(web::post().to(webhooks::create)),
+                )
+                .service(
+                    web::resource("/webhooks/{id}")
+                        .route(web::get().to(webhooks::get))
+                        .route(web::delete().to(webhooks::delete)),
+                )
+                .service(
+                    web::resource("/webhooks/{id}/deliveries")
+                        .route(web::get().to(webhooks::deliveries)),
                 ),
         );
 }
