@@ -211,3 +211,134 @@ pub fn spawn(store: Store, settings: &WebhookSettings) -> Result<(), String> {
         .map(|_| ())
         .map_err(|e| format!("could not start the webhook thread: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    use uuid::Uuid;
+
+    use super::*;
+
+    /// Answers every connection with `response` and counts the requests.
+    fn endpoint(response: &'static str) -> (u16, std::sync::mpsc::Receiver<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (sender, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().map_while(Result::ok) {
+                let mut buffer = [0_u8; 8192];
+                let read = stream.read(&mut buffer).unwrap_or(0);
+                let _ = stream.write_all(response.as_bytes());
+                if sender
+                    .send(String::from_utf8_lossy(&buffer[..read]).into_owned())
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        (port, received)
+    }
+
+    fn deliverer(allow: &[&str]) -> Deliverer {
+        super::super::install_tls_provider();
+        Deliverer::from_settings(&WebhookSettings {
+            allow_private: allow.iter().map(|a| a.to_string()).collect(),
+            max_attempts: 3,
+            retry_base_secs: 1,
+            timeout_secs: 5,
+            poll_ms: 100,
+        })
+        .unwrap()
+    }
+
+    fn delivery(url: String) -> ClaimedDelivery {
+        ClaimedDelivery {
+            id: Uuid::now_v7(),
+            webhook: Uuid::now_v7(),
+            url,
+            secret: "whsec_test".into(),
+            event: "listing.approved".into(),
+            payload: r#"{"event":"listing.approved"}"#.into(),
+            attempts: 0,
+        }
+    }
+
+    #[test]
+    fn a_2xx_is_delivered_and_anything_else_fails_with_its_status() {
+        let (ok, requests) = endpoint("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        let d = deliverer(&["127.0.0.1"]);
+        let sent = delivery(format!("http://127.0.0.1:{ok}/hook"));
+        assert_eq!(d.send(&sent), Outcome::Delivered(204));
+        let request = requests.recv().unwrap();
+        assert!(request.starts_with("POST /hook HTTP/1.1"), "{request}");
+        assert!(request.contains(&format!("techex-delivery: {}", sent.id)));
+
+        let (error, _requests) = endpoint(
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+        let outcome = d.send(&delivery(format!("http://127.0.0.1:{error}/")));
+        assert!(
+            matches!(
+                outcome,
+                Outcome::Failed {
+                    status: Some(500),
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn redirects_are_not_followed() {
+        // The redirect points at a listener that must never be reached.
+        let (target, reached) = endpoint("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        let redirect: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{target}/\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+            .into_boxed_str(),
+        );
+        let (port, _requests) = endpoint(redirect);
+        let outcome =
+            deliverer(&["127.0.0.1"]).send(&delivery(format!("http://127.0.0.1:{port}/")));
+        assert!(
+            matches!(
+                outcome,
+                Outcome::Failed {
+                    status: Some(307),
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert!(reached.recv_timeout(Duration::from_millis(300)).is_err());
+    }
+
+    #[test]
+    fn internal_targets_are_refused_at_delivery_time() {
+        let (port, requests) = endpoint("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        // Registered while allowed, the allow-list since emptied: no request is made.
+        let outcome = deliverer(&[]).send(&delivery(format!("http://127.0.0.1:{port}/")));
+        assert!(
+            matches!(&outcome, Outcome::Failed { status: None, error } if error.contains("no longer allowed")),
+            "{outcome:?}"
+        );
+        // localhost is refused by name (and would resolve to loopback).
+        let outcome = deliverer(&[]).send(&delivery(format!("https://localhost:{port}/")));
+        assert!(
+            matches!(outcome, Outcome::Failed { status: None, .. }),
+            "{outcome:?}"
+        );
+        assert!(requests.recv_timeout(Duration::from_millis(300)).is_err());
+        // Allowed by name, the resolved and checked address is the one connected to.
+        let outcome =
+            deliverer(&["localhost"]).send(&delivery(format!("http://localhost:{port}/")));
+        assert_eq!(outcome, Outcome::Delivered(200));
+        assert!(requests.recv().unwrap().starts_with("POST / HTTP/1.1"));
+    }
+}
