@@ -196,7 +196,7 @@ fn failures_back_off_then_give_up_and_success_is_final(db: &TestDatabase) {
     let id = claim(&store, t0)[0].id;
 
     let state = store
-        .run(|c| webhooks::record_failure(c, id, Some(503), "HTTP 503", policy, t0))
+        .run(|c| webhooks::record_failure(c, id, 0, Some(503), "HTTP 503", policy, t0))
         .unwrap();
     assert_eq!(state, DeliveryState::Pending);
     let entry = store
@@ -210,11 +210,20 @@ fn failures_back_off_then_give_up_and_success_is_final(db: &TestDatabase) {
     assert_eq!(entry.last_attempt_at, Some(t0));
     assert_eq!(entry.next_attempt_at, t0 + Duration::seconds(30));
     assert!(claim(&store, t0 + Duration::seconds(29)).is_empty());
+    // A worker still holding the first claim cannot overwrite the newer outcome.
+    assert!(matches!(
+        store.run(|c| webhooks::record_success(c, id, 0, 200, t0)),
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.run(|c| webhooks::record_failure(c, id, 0, None, "late", policy, t0)),
+        Err(StoreError::NotFound)
+    ));
     let t1 = t0 + Duration::seconds(30);
     assert_eq!(claim(&store, t1)[0].attempts, 1);
 
     let state = store
-        .run(|c| webhooks::record_failure(c, id, None, "connection refused", policy, t1))
+        .run(|c| webhooks::record_failure(c, id, 1, None, "connection refused", policy, t1))
         .unwrap();
     assert_eq!(state, DeliveryState::Pending);
     let t2 = t1 + Duration::seconds(60);
@@ -224,7 +233,7 @@ fn failures_back_off_then_give_up_and_success_is_final(db: &TestDatabase) {
     );
     assert_eq!(claim(&store, t2).len(), 1);
     let state = store
-        .run(|c| webhooks::record_failure(c, id, Some(500), "HTTP 500", policy, t2))
+        .run(|c| webhooks::record_failure(c, id, 2, Some(500), "HTTP 500", policy, t2))
         .unwrap();
     assert_eq!(state, DeliveryState::Failed, "the third of three attempts");
     assert!(claim(&store, t2 + Duration::days(1)).is_empty(), "given up");
@@ -233,7 +242,7 @@ fn failures_back_off_then_give_up_and_success_is_final(db: &TestDatabase) {
     enqueue(&store, org, EventKind::ListingRejected, t2);
     let id = claim(&store, t2)[0].id;
     store
-        .run(|c| webhooks::record_success(c, id, 204, t2))
+        .run(|c| webhooks::record_success(c, id, 0, 204, t2))
         .unwrap();
     let log = store
         .run(|c| webhooks::deliveries(c, hook.id, PageRequest::default()))

@@ -154,11 +154,21 @@ impl Deliverer {
             Outcome::Delivered(status) => {
                 tracing::info!(delivery = %delivery.id, webhook = %delivery.webhook,
                     event = %delivery.event, status, "webhook delivered");
-                store.run(|conn| webhooks::record_success(conn, delivery.id, *status, now))
+                store.run(|conn| {
+                    webhooks::record_success(conn, delivery.id, delivery.attempts, *status, now)
+                })
             }
             Outcome::Failed { status, error } => store
                 .run(|conn| {
-                    webhooks::record_failure(conn, delivery.id, *status, error, self.retry, now)
+                    webhooks::record_failure(
+                        conn,
+                        delivery.id,
+                        delivery.attempts,
+                        *status,
+                        error,
+                        self.retry,
+                        now,
+                    )
                 })
                 .map(|state| {
                     let attempt = delivery.attempts + 1;
@@ -172,8 +182,12 @@ impl Deliverer {
                 }),
         };
         match recorded {
-            // The endpoint was deleted while its delivery was in flight.
-            Err(techex_store::StoreError::NotFound) => Ok(()),
+            // The endpoint was deleted while its delivery was in flight, or the lease
+            // ran out and another worker took the delivery over: its outcome stands.
+            Err(techex_store::StoreError::NotFound) => {
+                tracing::warn!(delivery = %delivery.id, "webhook delivery no longer as claimed; outcome not recorded");
+                Ok(())
+            }
             other => other,
         }
     }

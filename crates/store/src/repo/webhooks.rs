@@ -344,15 +344,35 @@ pub fn claim_due(
     Ok(claimed)
 }
 
-/// Records a 2xx answer: the delivery is done.
+type AsClaimed = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Find<d::webhook_deliveries, String>,
+        diesel::dsl::Eq<d::state, &'static str>,
+    >,
+    diesel::dsl::Eq<d::attempts, i32>,
+>;
+
+/// The delivery as claimed: still pending, with the attempts counted at the claim.
+/// A result is recorded only against it, so a worker whose lease ran out (and whose
+/// delivery another worker took over) cannot overwrite the newer outcome.
+fn as_claimed(id: Uuid, attempts_before: i32) -> AsClaimed {
+    d::webhook_deliveries
+        .find(id.to_string())
+        .filter(d::state.eq(DeliveryState::Pending.as_str()))
+        .filter(d::attempts.eq(attempts_before))
+}
+
+/// Records a 2xx answer: the delivery is done. `attempts_before` is the count the
+/// claim saw; `NotFound` if the delivery is no longer as claimed.
 pub fn record_success(
     conn: &mut DbConnection,
     id: Uuid,
+    attempts_before: i32,
     status: u16,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let now = to_db(now);
-    let updated = diesel::update(d::webhook_deliveries.find(id.to_string()))
+    let updated = diesel::update(as_claimed(id, attempts_before))
         .set((
             d::state.eq(DeliveryState::Delivered.as_str()),
             d::attempts.eq(d::attempts + 1),
@@ -393,40 +413,39 @@ impl RetryPolicy {
 
 /// Records a failed attempt (an answer other than 2xx, with its `status`, or none
 /// at all) and schedules the next one, or gives up after the last; returns the
-/// delivery's new state.
+/// delivery's new state. `attempts_before` is the count the claim saw; `NotFound`
+/// if the delivery is no longer as claimed.
 pub fn record_failure(
     conn: &mut DbConnection,
     id: Uuid,
+    attempts_before: i32,
     status: Option<u16>,
     error: &str,
     policy: RetryPolicy,
     now: DateTime<Utc>,
 ) -> StoreResult<DeliveryState> {
-    write_transaction(conn, |conn| {
-        let attempts: i32 = d::webhook_deliveries
-            .find(id.to_string())
-            .select(d::attempts)
-            .first(conn)?;
-        let attempts = attempts.saturating_add(1);
-        let made = u32::try_from(attempts).unwrap_or(u32::MAX);
-        let state = if made >= policy.max_attempts {
-            DeliveryState::Failed
-        } else {
-            DeliveryState::Pending
-        };
-        let next = now + policy.backoff(made);
-        // Error texts come from the network: keep the log bounded.
-        let error: String = error.chars().take(500).collect();
-        diesel::update(d::webhook_deliveries.find(id.to_string()))
-            .set((
-                d::state.eq(state.as_str()),
-                d::attempts.eq(attempts),
-                d::last_attempt_at.eq(Some(to_db(now))),
-                d::last_status.eq(status.map(i32::from)),
-                d::last_error.eq(Some(error)),
-                d::next_attempt_at.eq(to_db(next)),
-            ))
-            .execute(conn)?;
-        Ok(state)
-    })
+    let attempts = attempts_before.saturating_add(1);
+    let made = u32::try_from(attempts).unwrap_or(u32::MAX);
+    let state = if made >= policy.max_attempts {
+        DeliveryState::Failed
+    } else {
+        DeliveryState::Pending
+    };
+    let next = now + policy.backoff(made);
+    // Error texts come from the network: keep the log bounded.
+    let error: String = error.chars().take(500).collect();
+    let updated = diesel::update(as_claimed(id, attempts_before))
+        .set((
+            d::state.eq(state.as_str()),
+            d::attempts.eq(attempts),
+            d::last_attempt_at.eq(Some(to_db(now))),
+            d::last_status.eq(status.map(i32::from)),
+            d::last_error.eq(Some(error)),
+            d::next_attempt_at.eq(to_db(next)),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(state)
 }
