@@ -27,11 +27,7 @@ pub struct Event {
     pub data: Value,
 }
 
-pub fn publish(
-    conn: &mut DbConnection,
-    event: Event,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+pub fn publish(conn: &mut DbConnection, event: Event, now: DateTime<Utc>) -> Result<(), StoreError> {
     notifications::notify_organisation(
         conn,
         event.organisation,
@@ -54,12 +50,6 @@ pub fn publish(
         "object": {"type": event.object_type, "id": event.object_id},
         "data": event.data,
     });
-    webhooks::enqueue_for(
-        conn,
-        event.organisation,
-        event.kind,
-        &payload.to_string(),
-        now,
-    )?;
+    webhooks::enqueue_for(conn, event.organisation, event.kind, &payload.to_string(), now)?;
     Ok(())
 }

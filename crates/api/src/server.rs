@@ -109,8 +109,8 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         .context("the HTTP server stopped with an error")
 }
 
-/// Starts the background work (indexer, expiry, webhook deliveries) and binds; returns the running
-/// server and the addresses it listens on.
+/// Starts the background work (indexer, expiry, webhook deliveries) and binds;
+/// returns the running server and the addresses it listens on.
 pub async fn start(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<SocketAddr>)> {
     let bind = state.settings.bind_addr()?;
     let workers = state.settings.server.workers;

@@ -53,10 +53,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
         "TECHEX_MATCH_ALERT_MIN_SCORE",
         "notifications.match_alert_min_score",
     ),
-    (
-        "TECHEX_EXPIRY_WARNING_DAYS",
-        "notifications.expiry_warning_days",
-    ),
+    ("TECHEX_EXPIRY_WARNING_DAYS", "notifications.expiry_warning_days"),
     ("TECHEX_WEBHOOK_ALLOW_PRIVATE", "webhooks.allow_private"),
     ("TECHEX_WEBHOOK_MAX_ATTEMPTS", "webhooks.max_attempts"),
     ("TECHEX_WEBHOOK_RETRY_BASE_SECS", "webhooks.retry_base_secs"),

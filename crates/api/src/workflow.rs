@@ -3,11 +3,11 @@
 //! listing's history and the audit log — all in one transaction.
 
 use chrono::{DateTime, Utc};
-use techex_domain::event::EventKind;
 use techex_domain::listing::quality::{self, Warning};
 use techex_domain::listing::{
     Action, Command, HistoryEntry, Listing, ListingStatus, RejectReason, RevisionStatus, Step,
 };
+use techex_domain::event::EventKind;
 use techex_domain::{ListingId, NewAuditEntry, UserId};
 use techex_store::DbConnection;
 use techex_store::repo::{audit, listings};
@@ -157,10 +157,7 @@ fn owner_event(
     let edit = matches!(step, Step::ApplyRevision | Step::RejectRevision);
     let (kind, title) = match action {
         Action::Approve if edit => (EventKind::ListingApproved, "Your edit was approved"),
-        Action::Approve => (
-            EventKind::ListingApproved,
-            "Your listing was approved and published",
-        ),
+        Action::Approve => (EventKind::ListingApproved, "Your listing was approved and published"),
         Action::Reject if edit => (EventKind::ListingRejected, "Your edit was rejected"),
         Action::Reject => (EventKind::ListingRejected, "Your listing was rejected"),
         Action::Expire => (EventKind::ListingExpired, "Your listing expired"),

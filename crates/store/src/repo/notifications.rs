@@ -165,11 +165,7 @@ pub fn mark_read(
 }
 
 /// Marks all the user's notifications read; returns how many changed.
-pub fn mark_all_read(
-    conn: &mut DbConnection,
-    user: UserId,
-    now: DateTime<Utc>,
-) -> StoreResult<usize> {
+pub fn mark_all_read(conn: &mut DbConnection, user: UserId, now: DateTime<Utc>) -> StoreResult<usize> {
     Ok(diesel::update(
         n::notifications
             .filter(n::user_id.eq(user.to_string()))
@@ -182,10 +178,7 @@ pub fn mark_all_read(
 /// Records that the notice named `key` was sent; `false` if it already was. Call
 /// inside the transaction that sends it, so a notice is sent at most once.
 pub fn claim_notice(conn: &mut DbConnection, key: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let seen: i64 = ns::notices_sent
-        .filter(ns::key.eq(key))
-        .count()
-        .get_result(conn)?;
+    let seen: i64 = ns::notices_sent.filter(ns::key.eq(key)).count().get_result(conn)?;
     if seen > 0 {
         return Ok(false);
     }
@@ -207,12 +200,7 @@ pub fn cursor(conn: &mut DbConnection, name: &str) -> StoreResult<i64> {
 
 /// Moves the job's cursor from `from` to `to`; `false` if another process moved it
 /// first (that process then owns the events in between).
-pub fn advance_cursor(
-    conn: &mut DbConnection,
-    name: &str,
-    from: i64,
-    to: i64,
-) -> StoreResult<bool> {
+pub fn advance_cursor(conn: &mut DbConnection, name: &str, from: i64, to: i64) -> StoreResult<bool> {
     let moved = diesel::update(c::job_cursors.find(name).filter(c::seq.eq(from)))
         .set(c::seq.eq(to))
         .execute(conn)?;
