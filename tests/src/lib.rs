@@ -137,6 +137,9 @@ impl Server {
                 std::fs::read_to_string(data_dir.path().join("server.log")).unwrap_or_default();
             panic!("techex did not start within 180 s; its log:\n{log}");
         };
+        // reqwest is built with `rustls-no-provider` for the API's webhooks (features
+        // unify across the workspace): a client needs the process's crypto provider.
+        techex_api::webhooks::install_tls_provider();
         let client = Client::builder()
             .timeout(Duration::from_secs(30))
             .build()

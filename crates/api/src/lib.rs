@@ -28,4 +28,5 @@ pub mod settings;
 pub mod state;
 pub mod stats_views;
 pub mod views;
+pub mod webhooks;
 pub mod workflow;

@@ -67,6 +67,11 @@ use crate::routes;
         routes::stats::report,
         routes::stats::report_csv,
         routes::stats::public,
+        routes::webhooks::create,
+        routes::webhooks::list,
+        routes::webhooks::get,
+        routes::webhooks::delete,
+        routes::webhooks::deliveries,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
     modifiers(&BearerAuth),
@@ -83,6 +88,7 @@ use crate::routes;
         (name = "taxonomy", description = "Sectors and provinces, in Vietnamese and English"),
         (name = "statistics", description = "Figures for operators' reports, and a public summary"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "webhooks", description = "Signed event deliveries to an organisation's endpoints"),
     )
 )]
 pub struct ApiDoc;

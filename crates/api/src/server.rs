@@ -109,8 +109,8 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         .context("the HTTP server stopped with an error")
 }
 
-/// Starts the background work (indexer, expiry) and binds; returns the running
-/// server and the addresses it listens on.
+/// Starts the background work (indexer, expiry, webhook deliveries) and binds;
+/// returns the running server and the addresses it listens on.
 pub async fn start(state: AppState) -> anyhow::Result<(actix_web::dev::Server, Vec<SocketAddr>)> {
     let bind = state.settings.bind_addr()?;
     let workers = state.settings.server.workers;
@@ -119,6 +119,8 @@ pub async fn start(state: AppState) -> anyhow::Result<(actix_web::dev::Server, V
         state.index.clone(),
         std::time::Duration::from_millis(state.settings.listings.index_poll_ms.max(10)),
     );
+    crate::webhooks::worker::spawn(state.store.clone(), &state.settings.webhooks)
+        .map_err(|e| anyhow::anyhow!(e))?;
     let state = web::Data::new(state);
     crate::expiry::spawn(
         state.clone(),

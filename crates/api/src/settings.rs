@@ -274,6 +274,8 @@ impl Settings {
         if self.webhooks.max_attempts == 0 || self.webhooks.timeout_secs == 0 {
             bail!("webhooks.max_attempts and webhooks.timeout_secs must be at least 1");
         }
+        crate::webhooks::address::AddressPolicy::new(&self.webhooks.allow_private)
+            .map_err(|e| anyhow::anyhow!(e))?;
         Ok(())
     }
 

@@ -16,6 +16,7 @@ pub mod search;
 pub mod stats;
 pub mod taxonomy;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -150,7 +151,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
                 // not captured by any `{id}` pattern.
                 .service(web::resource("/stats").route(web::get().to(stats::report)))
                 .service(web::resource("/stats.csv").route(web::get().to(stats::report_csv)))
-                .service(web::resource("/stats/public").route(web::get().to(stats::public))),
+                .service(web::resource("/stats/public").route(web::get().to(stats::public)))
+                // Webhooks.
+                .service(
+                    web::resource("/webhooks")
+                        .route(web::get().to(webhooks::list))
+                        .route(web::post().to(webhooks::create)),
+                )
+                .service(
+                    web::resource("/webhooks/{id}")
+                        .route(web::get().to(webhooks::get))
+                        .route(web::delete().to(webhooks::delete)),
+                )
+                .service(
+                    web::resource("/webhooks/{id}/deliveries")
+                        .route(web::get().to(webhooks::deliveries)),
+                ),
         );
 }
 
