@@ -199,9 +199,14 @@ impl Server {
 
     /// Logs in and returns the access token.
     pub fn login(&self, email: &str) -> String {
+        self.login_with(email, PASSWORD)
+    }
+
+    /// Logs in with a given password and returns the access token.
+    pub fn login_with(&self, email: &str, password: &str) -> String {
         let reply = self
             .post("/api/v1/auth/login")
-            .json(&serde_json::json!({"email": email, "password": PASSWORD}));
+            .json(&serde_json::json!({"email": email, "password": password}));
         assert_eq!(reply.status, 200, "login failed: {}", reply.body);
         reply.body["access_token"]
             .as_str()

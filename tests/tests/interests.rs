@@ -306,6 +306,18 @@ fn a_match_becomes_a_concluded_transfer(db: &TestDatabase) {
         .json(&json!({"body": "one more"}))
         .assert_problem(409, "conflict");
 
+    // The statistics count the transfer, for operators and in the public summary.
+    let stats = s.get("/api/v1/stats").bearer(&x.operator).send();
+    assert_eq!(stats.status, 200, "{}", stats.text);
+    assert_eq!(stats.body["transfers"]["count"], 1);
+    assert_eq!(
+        stats.body["transfers"]["value_by_currency"]["VND"],
+        750_000_000
+    );
+    assert_eq!(stats.body["interests"]["by_state"]["concluded"], 1);
+    let public = s.get("/api/v1/stats/public").send();
+    assert_eq!(public.body["concluded_transfers"], 1, "{}", public.text);
+
     // Lists by side, and the audit trail.
     let sent = s
         .get("/api/v1/interests?role=sent")
