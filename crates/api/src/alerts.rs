@@ -25,7 +25,8 @@ use crate::events::{self, Event};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-const JOB: &str = "match_alerts";
+/// The job's cursor name in `job_cursors`.
+pub const JOB: &str = "match_alerts";
 /// Outbox events handled per pass.
 const BATCH: i64 = 200;
 
