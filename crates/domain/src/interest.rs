@@ -151,18 +151,14 @@ impl Outcome {
                 format!("must be from 0 to {MAX_TRANSFER_VALUE}"),
             );
         }
-        let currency = currency
-            .map(crate::currency::parse_currency)
-            .transpose()
-            .map_err(|e| errors.add("currency", e))
-            .ok()
-            .flatten();
-        if value.is_some()
-            && currency.is_none()
-            && !errors.errors().iter().any(|e| e.field == "currency")
-        {
-            errors.add("currency", "is required with transfer_value");
-        }
+        let currency = match (currency, value) {
+            (Some(raw), _) => errors.check("currency", crate::currency::parse_currency(raw)),
+            (None, Some(_)) => {
+                errors.add("currency", "is required with transfer_value");
+                None
+            }
+            (None, None) => None,
+        };
         let contract_date = contract_date
             .map(
                 |raw| match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
@@ -172,16 +168,9 @@ impl Outcome {
                     Err(_) => Err("must be a date written YYYY-MM-DD".to_owned()),
                 },
             )
-            .transpose()
-            .map_err(|e| errors.add("contract_date", e))
-            .ok()
-            .flatten();
+            .and_then(|parsed| errors.check("contract_date", parsed));
         let transfer_mode = transfer_mode
-            .map(str::parse::<TransferMode>)
-            .transpose()
-            .map_err(|e| errors.add("transfer_mode", e))
-            .ok()
-            .flatten();
+            .and_then(|raw| errors.check("transfer_mode", raw.parse::<TransferMode>()));
         errors.into_result(|| Self {
             value,
             currency,

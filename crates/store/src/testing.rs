@@ -117,6 +117,39 @@ impl TestDatabase {
     }
 }
 
+/// Registers an organisation of `kind` with one user of `role`; returns both ids.
+/// Test set-up shared by the repository suites.
+pub fn register_account(
+    store: &crate::Store,
+    name: &str,
+    kind: &str,
+    email: &str,
+    role: techex_domain::Role,
+) -> (techex_domain::OrganisationId, techex_domain::UserId) {
+    use techex_domain::{Email, FullName, NewOrganisation, NewUser, OrganisationInput, UserId};
+    #[expect(clippy::expect_used, reason = "test set-up")]
+    let organisation = NewOrganisation::parse(OrganisationInput {
+        name: Some(name),
+        kind: Some(kind),
+        ..Default::default()
+    })
+    .expect("a valid test organisation");
+    #[expect(clippy::expect_used, reason = "test set-up")]
+    let user = NewUser {
+        id: UserId::new(),
+        email: Email::parse(email).expect("a valid test e-mail"),
+        password_hash: "x".into(),
+        full_name: FullName::parse("A").expect("a valid name"),
+        role,
+        organisation_id: organisation.id,
+    };
+    #[expect(clippy::expect_used, reason = "test set-up")]
+    store
+        .run(|conn| crate::repo::users::register(conn, &organisation, &user))
+        .expect("register the test account");
+    (organisation.id, user.id)
+}
+
 /// Replaces the database name in a PostgreSQL URL, keeping any query string.
 fn with_database(server_url: &str, name: &str) -> String {
     let (base, query) = match server_url.split_once('?') {

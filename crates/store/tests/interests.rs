@@ -7,35 +7,15 @@ use chrono::{Duration, Utc};
 use techex_domain::event::EventKind;
 use techex_domain::interest::{Interest, InterestCommand, InterestState, Outcome, Party};
 use techex_domain::listing::{Listing, ListingContent, ListingInput, ListingKind, ListingStatus};
-use techex_domain::{
-    Email, FullName, ListingId, NewOrganisation, NewUser, OrganisationId, OrganisationInput, Role,
-    UserId,
-};
+use techex_domain::{Email, FullName, ListingId, NewUser, OrganisationId, Role, UserId};
 use techex_store::repo::interests::{self, Scope, Thread};
 use techex_store::repo::notifications::{self, NewNotification};
 use techex_store::repo::{listings, users};
-use techex_store::testing::TestDatabase;
+use techex_store::testing::{TestDatabase, register_account};
 use techex_store::{PageRequest, Store, StoreError, StoreOptions};
 
 fn organisation(store: &Store, name: &str, email: &str) -> (OrganisationId, UserId) {
-    let org = NewOrganisation::parse(OrganisationInput {
-        name: Some(name),
-        kind: Some("enterprise"),
-        ..Default::default()
-    })
-    .unwrap();
-    let user = NewUser {
-        id: UserId::new(),
-        email: Email::parse(email).unwrap(),
-        password_hash: "x".into(),
-        full_name: FullName::parse("A").unwrap(),
-        role: Role::Member,
-        organisation_id: org.id,
-    };
-    store
-        .run(|conn| users::register(conn, &org, &user))
-        .unwrap();
-    (org.id, user.id)
+    register_account(store, name, "enterprise", email, Role::Member)
 }
 
 fn published_listing(store: &Store, owner: OrganisationId, by: UserId) -> ListingId {

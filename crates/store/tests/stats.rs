@@ -10,13 +10,10 @@ use techex_domain::interest::{Interest, InterestState, Outcome};
 use techex_domain::listing::{
     Action, HistoryEntry, Listing, ListingContent, ListingKind, ListingStatus, RejectReason,
 };
-use techex_domain::{
-    Email, FullName, ListingId, NewOrganisation, NewUser, OrganisationId, OrganisationInput, Role,
-    UserId,
-};
+use techex_domain::{ListingId, OrganisationId, Role, UserId};
 use techex_store::repo::stats::{self, Period, PublicStats, TransferGroup};
-use techex_store::repo::{interests, listings, organisations, users};
-use techex_store::testing::TestDatabase;
+use techex_store::repo::{interests, listings, organisations};
+use techex_store::testing::{TestDatabase, register_account};
 use techex_store::{Store, StoreOptions};
 
 fn at(time: &str) -> DateTime<Utc> {
@@ -33,27 +30,8 @@ struct Account {
 }
 
 fn account(store: &Store, name: &str, kind: &str, email: &str, role: Role) -> Account {
-    let organisation = NewOrganisation::parse(OrganisationInput {
-        name: Some(name),
-        kind: Some(kind),
-        ..Default::default()
-    })
-    .unwrap();
-    let user = NewUser {
-        id: UserId::new(),
-        email: Email::parse(email).unwrap(),
-        password_hash: "x".into(),
-        full_name: FullName::parse("A").unwrap(),
-        role,
-        organisation_id: organisation.id,
-    };
-    store
-        .run(|conn| users::register(conn, &organisation, &user))
-        .unwrap();
-    Account {
-        organisation: organisation.id,
-        user: user.id,
-    }
+    let (organisation, user) = register_account(store, name, kind, email, role);
+    Account { organisation, user }
 }
 
 struct Spec<'a> {

@@ -7,12 +7,9 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use techex_domain::event::EventKind;
-use techex_domain::{
-    Email, FullName, NewOrganisation, NewUser, OrganisationId, OrganisationInput, Role, UserId,
-};
-use techex_store::repo::users;
+use techex_domain::{OrganisationId, Role, UserId};
 use techex_store::repo::webhooks::{self, DeliveryState, RetryPolicy, Webhook};
-use techex_store::testing::TestDatabase;
+use techex_store::testing::{TestDatabase, register_account};
 use techex_store::{PageRequest, Store, StoreError, StoreOptions};
 use uuid::Uuid;
 
@@ -26,24 +23,7 @@ fn open(db: &TestDatabase) -> (Store, OrganisationId, UserId) {
 }
 
 fn register(store: &Store, name: &str, email: &str) -> (OrganisationId, UserId) {
-    let org = NewOrganisation::parse(OrganisationInput {
-        name: Some(name),
-        kind: Some("research_institute"),
-        ..Default::default()
-    })
-    .unwrap();
-    let user = NewUser {
-        id: UserId::new(),
-        email: Email::parse(email).unwrap(),
-        password_hash: "x".into(),
-        full_name: FullName::parse("A").unwrap(),
-        role: Role::Member,
-        organisation_id: org.id,
-    };
-    store
-        .run(|conn| users::register(conn, &org, &user))
-        .unwrap();
-    (org.id, user.id)
+    register_account(store, name, "research_institute", email, Role::Member)
 }
 
 fn now() -> DateTime<Utc> {

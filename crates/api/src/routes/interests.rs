@@ -14,7 +14,7 @@ use techex_store::repo::interests::{self, Scope, Thread};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::auth::extract::deny;
+use crate::auth::extract::{deny, not_found};
 use crate::extract::{JsonBody, OptionalJsonBody, Query, path_id};
 use crate::interest_flow::{self, Context};
 use crate::interest_views::{self, InterestView, MessageView};
@@ -68,6 +68,19 @@ async fn audited<T>(
     }
 }
 
+/// 201 with the new interest's location and its view.
+async fn created(
+    state: &AppState,
+    actor: Actor,
+    interest: Interest,
+) -> Result<HttpResponse, ApiError> {
+    let location = format!("/api/v1/interests/{}", interest.id);
+    let view = full_view(state, actor, interest).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(view))
+}
+
 /// Loads an interest the caller may see, or answers 404 (auditing a refused look).
 async fn load_visible(
     state: &AppState,
@@ -76,14 +89,10 @@ async fn load_visible(
     raw_id: &str,
 ) -> Result<Interest, ApiError> {
     let id: InterestId = path_id(raw_id, "id")?;
-    let not_found = || ApiError::NotFound("no such interest".into());
     let interest = state
         .db(move |conn| interests::get(conn, id))
         .await
-        .map_err(|error| match error {
-            ApiError::NotFound(_) => not_found(),
-            other => other,
-        })?;
+        .map_err(not_found("interest"))?;
     if interest.can_view(actor) {
         return Ok(interest);
     }
@@ -93,7 +102,7 @@ async fn load_visible(
         AccessDenied("interest between other organisations".into()),
     )
     .await;
-    Err(not_found())
+    Err(ApiError::NotFound("no such interest".into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -139,11 +148,7 @@ pub async fn express(
             .await,
     )
     .await?;
-    let location = format!("/api/v1/interests/{}", interest.id);
-    let view = full_view(&state, actor, interest).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(view))
+    created(&state, actor, interest).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -548,9 +553,5 @@ pub async fn broker(
     let interest = state
         .db(move |conn| interest_flow::broker(conn, &ctx, offer, need, message))
         .await?;
-    let location = format!("/api/v1/interests/{}", interest.id);
-    let view = full_view(&state, actor, interest).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(view))
+    created(&state, actor, interest).await
 }

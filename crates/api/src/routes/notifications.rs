@@ -4,10 +4,12 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use techex_store::repo::listings;
 use techex_store::repo::notifications::{self, Notification};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
+use crate::auth::extract::not_found;
 use crate::extract::Query;
 use crate::problem::ApiError;
 use crate::routes::Paging;
@@ -105,12 +107,9 @@ pub async fn mark_read(
     let user = auth.user.id;
     let id = id.into_inner();
     state
-        .db(move |conn| notifications::mark_read(conn, user, &id, listings_now()))
+        .db(move |conn| notifications::mark_read(conn, user, &id, listings::now()))
         .await
-        .map_err(|error| match error {
-            ApiError::NotFound(_) => ApiError::NotFound("no such notification".into()),
-            other => other,
-        })?;
+        .map_err(not_found("notification"))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -129,11 +128,7 @@ pub async fn mark_all_read(
 ) -> Result<HttpResponse, ApiError> {
     let user = auth.user.id;
     let marked = state
-        .db(move |conn| notifications::mark_all_read(conn, user, listings_now()))
+        .db(move |conn| notifications::mark_all_read(conn, user, listings::now()))
         .await?;
     Ok(HttpResponse::Ok().json(MarkedView { marked }))
-}
-
-fn listings_now() -> DateTime<Utc> {
-    techex_store::repo::listings::now()
 }
