@@ -119,6 +119,7 @@ pub fn rebuild(
         progress(done, total.max(done));
     }
     index.commit(start_seq).map_err(ApiError::internal)?;
+    index.merge_segments().map_err(ApiError::internal)?;
     drop(index);
     let old = dir.with_extension("old");
     if old.exists() {

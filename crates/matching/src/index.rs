@@ -286,6 +286,18 @@ impl ListingIndex {
         Ok(())
     }
 
+    /// Merges every segment into one. A bulk build leaves several; each costs every
+    /// query a term lookup and a scorer per term, so a rebuilt index is merged
+    /// before it is served. The commit payload is kept.
+    pub fn merge_segments(&self) -> IndexResult<()> {
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.writer().merge(&segments).wait()?;
+            self.reader.reload()?;
+        }
+        Ok(())
+    }
+
     /// The outbox sequence up to which searches see every change.
     pub fn searchable_seq(&self) -> i64 {
         self.searchable_seq.load(Ordering::Acquire)

@@ -18,6 +18,7 @@ pub mod eval;
 pub mod index;
 pub mod score;
 pub mod search;
+pub mod word_groups;
 
 pub use document::IndexedListing;
 pub use index::{IndexError, ListingIndex};

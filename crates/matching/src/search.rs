@@ -7,7 +7,10 @@ use std::ops::Bound;
 
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, InvertedIndexRangeQuery, Occur, Query, RangeQuery,
+    TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
@@ -15,6 +18,7 @@ use techex_domain::listing::ListingKind;
 
 use crate::analysis;
 use crate::index::{Fields, IndexResult, ListingIndex, day_number};
+use crate::word_groups::{GroupedTerm, WordGroupsQuery};
 
 /// Boosts: a word in the title says more about a listing than one in its body; a
 /// bigram (a two-syllable word) more than a syllable alone.
@@ -83,6 +87,7 @@ pub enum WordMatch {
 /// "xu ly", which is more precise and lets the facets and the total count far fewer
 /// documents. `None` when the text has no searchable term.
 pub fn text_query(
+    searcher: &Searcher,
     fields: &Fields,
     text: &str,
     max_words: usize,
@@ -97,40 +102,62 @@ pub fn text_query(
             .collect();
         return terms_query(fields, &[], &stems, &pairs);
     }
-    let groups: Vec<(Occur, Box<dyn Query>)> = words
-        .iter()
-        .map(|word| {
-            let mut forms = vec![
-                boosted(fields.title, word, TITLE_BOOST),
-                boosted(fields.body, word, BODY_BOOST),
-            ];
-            for stem in analysis::stemmed_terms(word) {
-                forms.push(boosted(fields.title_stem, &stem, STEM_BOOST * TITLE_BOOST));
-                forms.push(boosted(fields.body_stem, &stem, STEM_BOOST));
+    let words = &words[..words.len().min(WordGroupsQuery::MAX_GROUPS)];
+    let term = |field: Field, text: &str, boost: Score, group: Option<usize>| GroupedTerm {
+        term: Term::from_field_text(field, text),
+        boost,
+        group,
+    };
+    let mut terms = Vec::new();
+    for (group, word) in words.iter().enumerate() {
+        let stems = analysis::stemmed_terms(word);
+        for (field, stem_field, boost) in [
+            (fields.title, fields.title_stem, TITLE_BOOST),
+            (fields.body, fields.body_stem, BODY_BOOST),
+        ] {
+            let word_term = Term::from_field_text(field, word);
+            match stems.as_slice() {
+                [stem]
+                    if same_listings(
+                        searcher,
+                        &word_term,
+                        &Term::from_field_text(stem_field, stem),
+                    ) =>
+                {
+                    terms.push(term(field, word, boost * (1.0 + STEM_BOOST), Some(group)));
+                }
+                _ => {
+                    terms.push(term(field, word, boost, Some(group)));
+                    for stem in &stems {
+                        terms.push(term(stem_field, stem, boost * STEM_BOOST, Some(group)));
+                    }
+                }
             }
-            (
-                Occur::Should,
-                Box::new(BooleanQuery::new(forms)) as Box<dyn Query>,
-            )
-        })
-        .collect();
-    let required = match (word_match, groups.len()) {
+        }
+    }
+    terms.extend(
+        pairs
+            .iter()
+            .map(|pair| term(fields.bigrams, pair, BIGRAM_BOOST, None)),
+    );
+    let required = match (word_match, words.len()) {
         (WordMatch::Any, _) => 1,
         (WordMatch::Most, n @ 0..=2) => n,
         (WordMatch::Most, n) => (2 * n).div_ceil(3),
     };
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
-        Occur::Must,
-        Box::new(BooleanQuery::with_minimum_required_clauses(
-            groups, required,
-        )),
-    )];
-    clauses.extend(
-        pairs
-            .iter()
-            .map(|pair| boosted(fields.bigrams, pair, BIGRAM_BOOST)),
-    );
-    Some(Box::new(BooleanQuery::new(clauses)))
+    Some(Box::new(WordGroupsQuery::new(terms, required)))
+}
+
+/// Whether a word's stem occurs in exactly the listings that have the word (true
+/// of most Vietnamese syllables and of English words seen in one form only). The
+/// stemmed field holds the stem wherever the word occurs, so equal document counts
+/// mean equal sets, and — same tokens, same field lengths — equal BM25 scores: the
+/// stem's part is then added to the word's boost instead of reading its postings.
+fn same_listings(searcher: &Searcher, word: &Term, stem: &Term) -> bool {
+    matches!(
+        (searcher.doc_freq(word), searcher.doc_freq(stem)),
+        (Ok(a), Ok(b)) if a == b
+    )
 }
 
 /// An optional term with a boost.
@@ -191,11 +218,14 @@ pub fn filter_clauses(
     filters: &SearchFilters,
     today: chrono::NaiveDate,
 ) -> Vec<(Occur, Box<dyn Query>)> {
+    // Expired listings leave the index at the daily sweep; until then they are
+    // excluded by the (usually empty) set that expired, from the inverted index,
+    // rather than by reading every match's date.
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
-        Occur::Must,
-        Box::new(RangeQuery::new(
-            Bound::Included(Term::from_field_i64(fields.valid_until, day_number(today))),
+        Occur::MustNot,
+        Box::new(InvertedIndexRangeQuery::new(
             Bound::Unbounded,
+            Bound::Excluded(Term::from_field_i64(fields.valid_until, day_number(today))),
         )),
     )];
     if let Some(kind) = filters.kind {
@@ -248,7 +278,7 @@ fn search_with(
 ) -> IndexResult<SearchResults> {
     let fields = index.fields();
     let searcher = index.searcher();
-    let text = text_query(&fields, &request.text, 32, 32, word_match);
+    let text = text_query(&searcher, &fields, &request.text, 32, 32, word_match);
     let mut clauses = filter_clauses(&fields, &request.filters, request.today);
     let browsing = text.is_none();
     clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));

@@ -271,3 +271,33 @@ fn the_outbox_position_survives_reopening() {
     assert_eq!(index.num_docs(), 1);
     assert_eq!(index.get("o9").unwrap().unwrap().title, "Vật liệu nano");
 }
+
+#[test]
+fn merging_segments_keeps_every_listing_and_the_outbox_position() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = ListingIndex::open_or_create(dir.path()).unwrap();
+        for n in 0..3 {
+            let id = format!("o{n}");
+            index
+                .upsert(&listing(
+                    &id,
+                    ListingKind::Offer,
+                    "x",
+                    "Vật liệu nano",
+                    "nano bạc",
+                    &["2.10"],
+                ))
+                .unwrap();
+            index.commit(10 + n).unwrap();
+        }
+        assert_eq!(index.index().searchable_segment_ids().unwrap().len(), 3);
+        index.merge_segments().unwrap();
+        assert_eq!(index.index().searchable_segment_ids().unwrap().len(), 1);
+        assert_eq!(search(&index, &request("vat lieu nano")).unwrap().total, 3);
+    }
+    let index = ListingIndex::open_or_create(dir.path()).unwrap();
+    assert_eq!(index.last_seq().unwrap(), 12);
+    assert_eq!(index.index().searchable_segment_ids().unwrap().len(), 1);
+    assert_eq!(index.num_docs(), 3);
+}
