@@ -8,6 +8,7 @@
 //! - [`index`]: the on-disk index with the outbox position in its commit payload.
 //! - [`search`]: the catalogue search.
 //! - [`score`]: the match formula and its explanation.
+//! - [`word_groups`]: the query that requires most of a search's words.
 //!
 //! The index is derived data: the database is the truth, and the index can always
 //! be rebuilt from it.
