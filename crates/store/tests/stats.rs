@@ -11,7 +11,7 @@ use techex_domain::listing::{
     Action, HistoryEntry, Listing, ListingContent, ListingKind, ListingStatus, RejectReason,
 };
 use techex_domain::{ListingId, OrganisationId, Role, UserId};
-use techex_store::repo::stats::{self, Period, PublicStats, TransferGroup};
+use techex_store::repo::stats::{self, Period, PublicStats, Stats, TransferGroup};
 use techex_store::repo::{interests, listings, organisations};
 use techex_store::testing::{TestDatabase, register_account};
 use techex_store::{Store, StoreOptions};
@@ -144,12 +144,21 @@ fn interest(store: &Store, spec: InterestSpec<'_>) {
         .unwrap();
 }
 
+/// From `from` (inclusive) until `until` (exclusive, open-ended when `None`).
+fn period(from: &str, until: Option<&str>) -> Period {
+    Period {
+        from: Some(at(from)),
+        until: until.map(at),
+    }
+}
+
 /// The first quarter of 2026.
 fn q1() -> Period {
-    Period {
-        from: Some(at("2026-01-01T00:00:00Z")),
-        until: Some(at("2026-04-01T00:00:00Z")),
-    }
+    period("2026-01-01T00:00:00Z", Some("2026-04-01T00:00:00Z"))
+}
+
+fn stats_for(store: &Store, period: Period) -> Stats {
+    store.run(|conn| stats::compute(conn, period)).unwrap()
 }
 
 fn map<const N: usize>(entries: [(&str, i64); N]) -> BTreeMap<String, i64> {
@@ -379,10 +388,7 @@ fn exchange(db: &TestDatabase) -> Store {
 
 fn listings_are_counted_by_kind_status_sector_province_and_month(db: &TestDatabase) {
     let store = exchange(db);
-    let q1 = store
-        .run(|conn| stats::compute(conn, q1()))
-        .unwrap()
-        .listings;
+    let q1 = stats_for(&store, q1()).listings;
     assert_eq!(q1.total, 4, "l1–l4 were created in Q1");
     assert_eq!(q1.by_kind, map([("offer", 2), ("need", 2)]));
     assert_eq!(
@@ -404,10 +410,7 @@ fn listings_are_counted_by_kind_status_sector_province_and_month(db: &TestDataba
     .collect();
     assert_eq!(q1.by_month, months);
 
-    let all = store
-        .run(|conn| stats::compute(conn, Period::default()))
-        .unwrap()
-        .listings;
+    let all = stats_for(&store, Period::default()).listings;
     assert_eq!(all.total, 6);
     assert_eq!(all.by_kind, map([("offer", 4), ("need", 2)]));
     assert_eq!(all.by_sector, map([("2.7", 4), ("4.5", 2), ("1.2.ai", 1)]));
@@ -419,14 +422,8 @@ fn listings_are_counted_by_kind_status_sector_province_and_month(db: &TestDataba
     assert_eq!(all.by_month["2026-04"], map([("offer", 1)]));
 
     // A period inside one month: only l2 (20 January) falls in 15–24 January.
-    let mid_january = Period {
-        from: Some(at("2026-01-15T00:00:00Z")),
-        until: Some(at("2026-01-25T00:00:00Z")),
-    };
-    let january = store
-        .run(|conn| stats::compute(conn, mid_january))
-        .unwrap()
-        .listings;
+    let mid_january = period("2026-01-15T00:00:00Z", Some("2026-01-25T00:00:00Z"));
+    let january = stats_for(&store, mid_january).listings;
     assert_eq!(january.by_kind, map([("offer", 1)]));
     assert_eq!(january.by_month.len(), 1);
     assert_eq!(january.by_month["2026-01"], map([("offer", 1)]));
@@ -434,7 +431,7 @@ fn listings_are_counted_by_kind_status_sector_province_and_month(db: &TestDataba
 
 fn review_times_pair_each_decision_with_its_submission(db: &TestDatabase) {
     let store = exchange(db);
-    let q1 = store.run(|conn| stats::compute(conn, q1())).unwrap().review;
+    let q1 = stats_for(&store, q1()).review;
     // Decisions in Q1: l1 24 h, l2 6 h and 48 h, l3 12 h, l5 72 h.
     assert_eq!((q1.decisions, q1.approvals, q1.rejections), (5, 3, 2));
     assert_eq!(q1.approval_rate, Some(0.6));
@@ -446,24 +443,15 @@ fn review_times_pair_each_decision_with_its_submission(db: &TestDatabase) {
         map([("incomplete", 1), ("duplicate", 1)])
     );
 
-    let all = store
-        .run(|conn| stats::compute(conn, Period::default()))
-        .unwrap()
-        .review;
+    let all = stats_for(&store, Period::default()).review;
     // Plus l6's 6 h: 6, 6, 12, 24, 48, 72.
     assert_eq!((all.decisions, all.approvals, all.rejections), (6, 4, 2));
     assert_eq!(all.median_hours, Some(18.0));
     assert_eq!(all.p90_hours, Some(60.0));
 
     // 2 January only: l5's approval, paired with its submission of 30 December.
-    let second = Period {
-        from: Some(at("2026-01-02T00:00:00Z")),
-        until: Some(at("2026-01-03T00:00:00Z")),
-    };
-    let second = store
-        .run(|conn| stats::compute(conn, second))
-        .unwrap()
-        .review;
+    let second = period("2026-01-02T00:00:00Z", Some("2026-01-03T00:00:00Z"));
+    let second = stats_for(&store, second).review;
     assert_eq!((second.decisions, second.approvals), (1, 1));
     assert_eq!(second.approval_rate, Some(1.0));
     assert_eq!(second.median_hours, Some(72.0));
@@ -471,24 +459,15 @@ fn review_times_pair_each_decision_with_its_submission(db: &TestDatabase) {
 
     // 21–31 January: l2's second rejection only; its first (20 January) is read to
     // pair submissions with decisions but is not counted.
-    let late_january = Period {
-        from: Some(at("2026-01-21T00:00:00Z")),
-        until: Some(at("2026-02-01T00:00:00Z")),
-    };
-    let late = store
-        .run(|conn| stats::compute(conn, late_january))
-        .unwrap()
-        .review;
+    let late_january = period("2026-01-21T00:00:00Z", Some("2026-02-01T00:00:00Z"));
+    let late = stats_for(&store, late_january).review;
     assert_eq!((late.decisions, late.approvals, late.rejections), (1, 0, 1));
     assert_eq!(late.approval_rate, Some(0.0));
     assert_eq!(late.median_hours, Some(48.0));
     assert_eq!(late.rejection_reasons, map([("duplicate", 1)]));
 
-    let empty = Period {
-        from: Some(at("2030-01-01T00:00:00Z")),
-        until: None,
-    };
-    let empty = store.run(|conn| stats::compute(conn, empty)).unwrap();
+    let empty = period("2030-01-01T00:00:00Z", None);
+    let empty = stats_for(&store, empty);
     assert_eq!(empty.review.decisions, 0);
     assert_eq!(empty.review.approval_rate, None);
     assert_eq!(empty.review.median_hours, None);
@@ -499,7 +478,7 @@ fn review_times_pair_each_decision_with_its_submission(db: &TestDatabase) {
 
 fn interests_and_transfers_are_counted_for_the_period(db: &TestDatabase) {
     let store = exchange(db);
-    let q1 = store.run(|conn| stats::compute(conn, q1())).unwrap();
+    let q1 = stats_for(&store, q1());
     let interests = q1.interests;
     assert_eq!(interests.total, 4, "i1–i4 were expressed in Q1");
     assert_eq!(
@@ -534,9 +513,7 @@ fn interests_and_transfers_are_counted_for_the_period(db: &TestDatabase) {
         [("ha-noi".to_owned(), l1_group)].into_iter().collect()
     );
 
-    let all = store
-        .run(|conn| stats::compute(conn, Period::default()))
-        .unwrap();
+    let all = stats_for(&store, Period::default());
     assert_eq!(all.interests.total, 5);
     assert_eq!(all.interests.responded, 4);
     let transfers = all.transfers;
