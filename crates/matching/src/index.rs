@@ -14,11 +14,14 @@ use tantivy::schema::{
     TextFieldIndexing, TextOptions, Value,
 };
 
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 use techex_domain::taxonomy::Taxonomy;
 
 use crate::analysis::{self, BIGRAMS, FOLDED, STEMMED};
 use crate::document::IndexedListing;
+use crate::facet_counts::FacetTables;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -120,6 +123,8 @@ pub struct ListingIndex {
     /// The outbox sequence the searchers see: set only after the reader reloads,
     /// whereas the commit payload on disk is ahead of it for a moment.
     searchable_seq: AtomicI64,
+    /// Facet values of the segments being searched.
+    facet_tables: FacetTables,
 }
 
 /// Memory for the writer's indexing buffer (tantivy's minimum is 15 MB per thread).
@@ -133,7 +138,11 @@ impl ListingIndex {
         let directory = MmapDirectory::open(dir)
             .map_err(|e| IndexError::Directory(format!("{}: {e}", dir.display())))?;
         let (schema, _) = schema();
-        match Index::open_or_create(directory, schema.clone()) {
+        match Index::builder()
+            .schema(schema.clone())
+            .settings(settings())
+            .open_or_create(directory)
+        {
             Ok(index) => Self::from_index(index),
             // The index is derived data: one written by an older schema is rebuilt
             // (the indexer replays the outbox from the start into the new one).
@@ -145,7 +154,7 @@ impl ListingIndex {
                     .map_err(|e| IndexError::Directory(format!("{}: {e}", dir.display())))?;
                 let directory = MmapDirectory::open(dir)
                     .map_err(|e| IndexError::Directory(format!("{}: {e}", dir.display())))?;
-                Self::from_index(Index::create(directory, schema, Default::default())?)
+                Self::from_index(Index::create(directory, schema, settings())?)
             }
             Err(error) => Err(error.into()),
         }
@@ -153,7 +162,12 @@ impl ListingIndex {
 
     /// An index in memory (evaluation, tests).
     pub fn in_memory() -> IndexResult<Self> {
-        Self::from_index(Index::create_in_ram(schema().0))
+        Self::from_index(
+            Index::builder()
+                .schema(schema().0)
+                .settings(settings())
+                .create_in_ram()?,
+        )
     }
 
     fn from_index(index: Index) -> IndexResult<Self> {
@@ -171,6 +185,7 @@ impl ListingIndex {
             writer: Mutex::new(writer),
             fields,
             searchable_seq,
+            facet_tables: FacetTables::default(),
         })
     }
 
@@ -184,6 +199,18 @@ impl ListingIndex {
 
     pub fn searcher(&self) -> Searcher {
         self.reader.searcher()
+    }
+
+    pub fn facet_tables(&self) -> &FacetTables {
+        &self.facet_tables
+    }
+
+    /// Makes the last commit visible to searches, with the facet values of its new
+    /// segments read before the first search needs them.
+    fn reload(&self) -> IndexResult<()> {
+        self.reader.reload()?;
+        self.facet_tables.warm(&self.searcher(), "facets")?;
+        Ok(())
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
@@ -281,7 +308,7 @@ impl ListingIndex {
             prepared.set_payload(&last_seq.to_string());
             prepared.commit()?;
         }
-        self.reader.reload()?;
+        self.reload()?;
         self.searchable_seq.store(last_seq, Ordering::Release);
         Ok(())
     }
@@ -293,7 +320,7 @@ impl ListingIndex {
         let segments = self.index.searchable_segment_ids()?;
         if segments.len() > 1 {
             self.writer().merge(&segments).wait()?;
-            self.reader.reload()?;
+            self.reload()?;
         }
         Ok(())
     }
@@ -333,6 +360,16 @@ impl ListingIndex {
             .and_then(|v| v.as_str())
             .unwrap_or("{}");
         Ok(serde_json::from_str(json)?)
+    }
+}
+
+/// Settings of a new index. Stored documents are compressed in blocks of 4 KiB
+/// (tantivy's default is 16 KiB): a search reads ten scattered documents, and each
+/// read decompresses its whole block.
+fn settings() -> IndexSettings {
+    IndexSettings {
+        docstore_blocksize: 4096,
+        ..IndexSettings::default()
     }
 }
 

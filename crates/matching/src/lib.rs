@@ -7,6 +7,7 @@
 //! - [`document`]: what is indexed about a listing.
 //! - [`index`]: the on-disk index with the outbox position in its commit payload.
 //! - [`search`]: the catalogue search.
+//! - [`facet_counts`]: its facet counts.
 //! - [`score`]: the match formula and its explanation.
 //! - [`word_groups`]: the query that requires most of a search's words.
 //!
@@ -16,6 +17,7 @@
 pub mod analysis;
 pub mod document;
 pub mod eval;
+pub mod facet_counts;
 pub mod index;
 pub mod score;
 pub mod search;

@@ -2,11 +2,10 @@
 //! Text never reaches tantivy's query parser: it is analysed into terms, so no
 //! input can be a syntax error.
 
-use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, InvertedIndexRangeQuery, Occur, Query, RangeQuery,
     TermQuery,
@@ -17,6 +16,7 @@ use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 use techex_domain::listing::ListingKind;
 
 use crate::analysis;
+use crate::facet_counts::{FacetCollector, FacetCounts};
 use crate::index::{Fields, IndexResult, ListingIndex, day_number};
 use crate::word_groups::{GroupedTerm, WordGroupsQuery};
 
@@ -66,10 +66,8 @@ pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<SearchHit>,
     /// facet → value → count, over every match (not just this page).
-    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+    pub facets: FacetCounts,
 }
-
-const FACETS: [&str; 5] = ["kind", "sector", "trl", "province", "transfer_mode"];
 
 /// How many of a query's words a listing must contain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -284,12 +282,12 @@ fn search_with(
     clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));
     let query = BooleanQuery::new(clauses);
 
-    let mut facets = FacetCollector::for_field("facets");
-    for facet in FACETS {
-        facets.add_facet(format!("/{facet}").as_str());
-    }
+    let facets = FacetCollector {
+        tables: index.facet_tables(),
+        field: "facets",
+    };
     let limit = request.limit.max(1);
-    let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, _) = if browsing {
+    let (addresses, total, facets): (Vec<(Score, DocAddress)>, usize, _) = if browsing {
         // No text: newest first.
         let top = TopDocs::with_limit(limit)
             .and_offset(request.offset)
@@ -316,23 +314,6 @@ fn search_with(
         .into_iter()
         .map(|(score, address)| hit(index, &searcher, address, score, snippets.as_ref()))
         .collect::<IndexResult<Vec<_>>>()?;
-    let mut facets = BTreeMap::new();
-    for facet in FACETS {
-        let counts: BTreeMap<String, u64> = facet_counts
-            .get(&format!("/{facet}"))
-            .map(|(value, count)| {
-                (
-                    value
-                        .to_path()
-                        .last()
-                        .map(|s| (*s).to_owned())
-                        .unwrap_or_default(),
-                    count,
-                )
-            })
-            .collect();
-        facets.insert(facet.to_owned(), counts);
-    }
     Ok(SearchResults {
         total,
         hits,

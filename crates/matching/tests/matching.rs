@@ -138,6 +138,47 @@ fn most_words_are_required_and_any_word_is_the_fallback() {
 }
 
 #[test]
+fn facet_counts_follow_changes_deletions_and_merges() {
+    let index = corpus();
+    let browse = request("");
+    let before = search(&index, &browse).unwrap().facets;
+    assert_eq!(before["province"]["ha-noi"], 4);
+    assert_eq!(before["trl"]["7"], 4);
+    assert_eq!(before["transfer_mode"]["licence"], 4);
+    assert!(!before["kind"].contains_key("need"));
+
+    // An edit lands in a new segment; the old version must no longer be counted.
+    let mut moved = listing(
+        "o3",
+        ListingKind::Offer,
+        "institute",
+        "Máy sấy nông sản bơm nhiệt",
+        "Sấy cà phê.",
+        &["2.3"],
+    );
+    moved.province = Some("da-nang".into());
+    moved.trl = Some(5);
+    index.upsert(&moved).unwrap();
+    index.delete("o4");
+    index.commit(6).unwrap();
+    let after = search(&index, &browse).unwrap().facets;
+    assert_eq!(after["province"]["ha-noi"], 2);
+    assert_eq!(after["province"]["da-nang"], 1);
+    assert_eq!(after["trl"]["7"], 2);
+    assert_eq!(after["trl"]["5"], 1);
+    assert_eq!(after["sector"]["2.7"], 2);
+    assert_eq!(after["kind"]["offer"], 3);
+
+    index.merge_segments().unwrap();
+    assert_eq!(search(&index, &browse).unwrap().facets, after);
+    // Counted over the matches only.
+    let dryer = search(&index, &request("may say nong san")).unwrap();
+    assert_eq!(dryer.total, 1);
+    assert_eq!(dryer.facets["province"].len(), 1);
+    assert_eq!(dryer.facets["province"]["da-nang"], 1);
+}
+
+#[test]
 fn english_stems_match_and_syntax_is_never_an_error() {
     let index = corpus();
     let results = search(&index, &request("treating wastewaters")).unwrap();
