@@ -10,8 +10,8 @@ use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, InvertedIndexRangeQuery, Occur, Query, RangeQuery,
     TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::snippet::SnippetGenerator;
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 use techex_domain::listing::ListingKind;
 
@@ -332,7 +332,11 @@ fn hit(
     let profile = index.profile(&doc)?;
     let snippet = match snippets {
         Some(generator) => {
-            let snippet = generator.snippet_from_doc(&doc);
+            let body = doc
+                .get_first(index.fields().body)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let snippet = snippet(generator, body);
             if snippet.fragment().is_empty() {
                 escape(&first_chars(&profile.summary, 200))
             } else {
@@ -351,6 +355,35 @@ fn hit(
     })
 }
 
+/// How much of a body a snippet is first looked for in. Tokenising the text was
+/// most of a snippet's cost, and descriptions can be long; the body starts with the
+/// summary, where a search's words are usually found.
+const SNIPPET_SCAN_CHARS: usize = 1000;
+
+/// The best excerpt of the body's first [`SNIPPET_SCAN_CHARS`] characters, or of
+/// the whole body when the searched words are not in them.
+fn snippet(generator: &SnippetGenerator, body: &str) -> Snippet {
+    let head = leading_words(body, SNIPPET_SCAN_CHARS);
+    let snippet = generator.snippet(head);
+    if snippet.fragment().is_empty() && head.len() < body.len() {
+        generator.snippet(body)
+    } else {
+        snippet
+    }
+}
+
+/// The text up to the last whitespace within its first `n` characters (all of it
+/// if shorter), so that no word is cut into a shorter one that might match.
+fn leading_words(text: &str, n: usize) -> &str {
+    match text.char_indices().nth(n) {
+        None => text,
+        Some((end, _)) => {
+            let head = &text[..end];
+            head.rfind(char::is_whitespace).map_or(head, |i| &head[..i])
+        }
+    }
+}
+
 fn first_chars(text: &str, n: usize) -> String {
     text.chars().take(n).collect()
 }
@@ -360,4 +393,18 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leading_words;
+
+    #[test]
+    fn leading_words_cut_at_whitespace_and_never_inside_a_character() {
+        assert_eq!(leading_words("xử lý nước thải", 100), "xử lý nước thải");
+        assert_eq!(leading_words("xử lý nước thải", 9), "xử lý");
+        assert_eq!(leading_words("xử lý nước thải", 6), "xử lý");
+        assert_eq!(leading_words("nướcthải", 3), "nướ");
+        assert_eq!(leading_words("", 3), "");
+    }
 }

@@ -179,6 +179,35 @@ fn facet_counts_follow_changes_deletions_and_merges() {
 }
 
 #[test]
+fn snippets_highlight_words_found_late_in_a_long_description() {
+    let index = ListingIndex::in_memory().unwrap();
+    let mut long = listing(
+        "long",
+        ListingKind::Offer,
+        "institute",
+        "Thiết bị công nghiệp",
+        "Mô tả ngắn.",
+        &["2.7"],
+    );
+    long.description = format!("{} zeolite membrane", "máy móc ".repeat(400));
+    index.upsert(&long).unwrap();
+    index.commit(1).unwrap();
+    let results = search(&index, &request("zeolite")).unwrap();
+    assert_eq!(ids(&results.hits), ["long"]);
+    assert!(
+        results.hits[0].snippet.contains("<b>zeolite</b>"),
+        "{}",
+        results.hits[0].snippet
+    );
+    let early = search(&index, &request("thiet bi may moc")).unwrap();
+    assert!(
+        early.hits[0].snippet.contains("<b>"),
+        "{}",
+        early.hits[0].snippet
+    );
+}
+
+#[test]
 fn english_stems_match_and_syntax_is_never_an_error() {
     let index = corpus();
     let results = search(&index, &request("treating wastewaters")).unwrap();
