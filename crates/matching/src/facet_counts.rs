@@ -83,30 +83,38 @@ impl SegmentFacets {
 }
 
 /// The tables of the segments being searched, kept across searches.
-#[derive(Default)]
 pub struct FacetTables {
+    /// The index's facet field.
+    field: &'static str,
     segments: Mutex<HashMap<SegmentId, Arc<SegmentFacets>>>,
 }
 
 impl FacetTables {
-    fn get(&self, segment: &SegmentReader, field: &str) -> tantivy::Result<Arc<SegmentFacets>> {
+    pub fn new(field: &'static str) -> Self {
+        Self {
+            field,
+            segments: Mutex::default(),
+        }
+    }
+
+    fn get(&self, segment: &SegmentReader) -> tantivy::Result<Arc<SegmentFacets>> {
         let id = segment.segment_id();
         if let Some(table) = self.lock().get(&id) {
             return Ok(table.clone());
         }
         // Read outside the lock: searches of other segments need not wait. Two
         // searches may both read a new segment once; the tables are equal.
-        let table = Arc::new(SegmentFacets::read(segment, field)?);
+        let table = Arc::new(SegmentFacets::read(segment, self.field)?);
         self.lock().insert(id, table.clone());
         Ok(table)
     }
 
     /// Reads the tables of the searcher's new segments and forgets those of the
     /// segments it no longer has (merged or deleted away).
-    pub fn warm(&self, searcher: &Searcher, field: &str) -> tantivy::Result<()> {
+    pub fn warm(&self, searcher: &Searcher) -> tantivy::Result<()> {
         let segments = searcher.segment_readers();
         for segment in segments {
-            self.get(segment, field)?;
+            self.get(segment)?;
         }
         let live: Vec<SegmentId> = segments.iter().map(|s| s.segment_id()).collect();
         self.lock().retain(|id, _| live.contains(id));
@@ -123,7 +131,6 @@ impl FacetTables {
 /// Counts the values of [`FACETS`] over every match.
 pub struct FacetCollector<'a> {
     pub tables: &'a FacetTables,
-    pub field: &'static str,
 }
 
 pub struct FacetSegmentCollector {
@@ -140,7 +147,7 @@ impl Collector for FacetCollector<'_> {
         _: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<FacetSegmentCollector> {
-        let table = self.tables.get(segment, self.field)?;
+        let table = self.tables.get(segment)?;
         Ok(FacetSegmentCollector {
             counts: vec![0; table.labels.len()],
             table,
@@ -173,6 +180,7 @@ impl SegmentCollector for FacetSegmentCollector {
 
     fn collect(&mut self, doc: DocId, _: Score) {
         for &value in self.table.values(doc) {
+            // NONE, the padding, is past the end of `counts`.
             if let Some(count) = self.counts.get_mut(usize::from(value)) {
                 *count += 1;
             }

@@ -103,7 +103,7 @@ fn schema() -> (Schema, Fields) {
         title_stem: builder.add_text_field("title_stem", text(STEMMED, false)),
         body_stem: builder.add_text_field("body_stem", text(STEMMED, false)),
         bigrams: builder.add_text_field("bigrams", text(BIGRAMS, false)),
-        facets: builder.add_facet_field("facets", FacetOptions::default()),
+        facets: builder.add_facet_field(FACETS_FIELD, FacetOptions::default()),
         profile: builder.add_text_field("profile", STORED),
     };
     (builder.build(), fields)
@@ -126,6 +126,9 @@ pub struct ListingIndex {
     /// Facet values of the segments being searched.
     facet_tables: FacetTables,
 }
+
+/// The field of the facets counted by a search (`/kind/offer`, `/sector/2.7` …).
+const FACETS_FIELD: &str = "facets";
 
 /// Memory for the writer's indexing buffer (tantivy's minimum is 15 MB per thread).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -185,7 +188,7 @@ impl ListingIndex {
             writer: Mutex::new(writer),
             fields,
             searchable_seq,
-            facet_tables: FacetTables::default(),
+            facet_tables: FacetTables::new(FACETS_FIELD),
         })
     }
 
@@ -209,7 +212,7 @@ impl ListingIndex {
     /// segments read before the first search needs them.
     fn reload(&self) -> IndexResult<()> {
         self.reader.reload()?;
-        self.facet_tables.warm(&self.searcher(), "facets")?;
+        self.facet_tables.warm(&self.searcher())?;
         Ok(())
     }
 

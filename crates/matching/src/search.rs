@@ -284,7 +284,6 @@ fn search_with(
 
     let facets = FacetCollector {
         tables: index.facet_tables(),
-        field: "facets",
     };
     let limit = request.limit.max(1);
     let (addresses, total, facets): (Vec<(Score, DocAddress)>, usize, _) = if browsing {

@@ -318,22 +318,25 @@ fn matches_never_include_the_same_organisation() {
     );
 }
 
+/// An offer for the tests of the index on disk.
+fn nano_offer(id: &str) -> IndexedListing {
+    listing(
+        id,
+        ListingKind::Offer,
+        "x",
+        "Vật liệu nano",
+        "nano bạc",
+        &["2.10"],
+    )
+}
+
 #[test]
 fn the_outbox_position_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
     {
         let index = ListingIndex::open_or_create(dir.path()).unwrap();
         assert_eq!(index.last_seq().unwrap(), 0);
-        index
-            .upsert(&listing(
-                "o9",
-                ListingKind::Offer,
-                "x",
-                "Vật liệu nano",
-                "nano bạc",
-                &["2.10"],
-            ))
-            .unwrap();
+        index.upsert(&nano_offer("o9")).unwrap();
         index.commit(42).unwrap();
     }
     let index = ListingIndex::open_or_create(dir.path()).unwrap();
@@ -349,16 +352,7 @@ fn merging_segments_keeps_every_listing_and_the_outbox_position() {
         let index = ListingIndex::open_or_create(dir.path()).unwrap();
         for n in 0..3 {
             let id = format!("o{n}");
-            index
-                .upsert(&listing(
-                    &id,
-                    ListingKind::Offer,
-                    "x",
-                    "Vật liệu nano",
-                    "nano bạc",
-                    &["2.10"],
-                ))
-                .unwrap();
+            index.upsert(&nano_offer(&id)).unwrap();
             index.commit(10 + n).unwrap();
         }
         assert_eq!(index.index().searchable_segment_ids().unwrap().len(), 3);
