@@ -9,12 +9,14 @@
 //! - [`search`]: the catalogue search.
 //! - [`facet_counts`]: its facet counts.
 //! - [`score`]: the match formula and its explanation.
+//! - [`candidates`]: a match's sector candidates, read without scoring.
 //! - [`word_groups`]: the query that requires most of a search's words.
 //!
 //! The index is derived data: the database is the truth, and the index can always
 //! be rebuilt from it.
 
 pub mod analysis;
+pub mod candidates;
 pub mod document;
 pub mod eval;
 pub mod facet_counts;

@@ -20,13 +20,14 @@ use std::collections::{BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
 use techex_domain::listing::{ListingKind, Price, TransferMode};
 use techex_domain::taxonomy::Taxonomy;
 
 use crate::analysis;
+use crate::candidates;
 use crate::document::IndexedListing;
 use crate::index::{IndexResult, ListingIndex};
 use crate::search::{SearchFilters, filter_clauses, terms_query};
@@ -103,51 +104,44 @@ pub fn find_matches(
         kind: Some(source.other_kind()),
         ..SearchFilters::default()
     };
-    let restrict = |query: Box<dyn Query>| -> BooleanQuery {
-        let mut clauses = filter_clauses(&fields, &filters, today);
-        clauses.push((
-            Occur::MustNot,
-            Box::new(TermQuery::new(
-                Term::from_field_text(fields.owner, &source.owner),
-                IndexRecordOption::Basic,
-            )),
-        ));
-        clauses.push((Occur::Must, query));
-        BooleanQuery::new(clauses)
-    };
+    let mut clauses = filter_clauses(&fields, &filters, today);
+    clauses.push((
+        Occur::MustNot,
+        Box::new(TermQuery::new(
+            Term::from_field_text(fields.owner, &source.owner),
+            IndexRecordOption::Basic,
+        )),
+    ));
+    let allowed = BooleanQuery::new(clauses);
 
     let mut text_scores: HashMap<DocAddress, Score> = HashMap::new();
     // The source text is analysed once: for the query and for the matched terms.
     let text = source.query_text();
     let (words, pairs) = analysis::query_terms(&text, 400, 400);
     if let Some(text) = salient_query(&searcher, &fields, &text, &words, &pairs) {
+        // The filters count for nothing, so that the text value is the text's own
+        // relevance: scored, the kind's term added the same amount to every one.
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(allowed.clone()), 0.0)),
+            ),
+            (Occur::Must, text),
+        ]);
         for (score, address) in searcher.search(
-            &restrict(text),
+            &query,
             &TopDocs::with_limit(TEXT_CANDIDATES).order_by_score(),
         )? {
             text_scores.insert(address, score);
         }
     }
     let mut candidates: BTreeSet<DocAddress> = text_scores.keys().copied().collect();
-    let sector_terms: Vec<(Occur, Box<dyn Query>)> = sector_and_parents(&source.sectors)
-        .into_iter()
-        .map(|code| {
-            let query: Box<dyn Query> = Box::new(TermQuery::new(
-                Term::from_field_text(fields.sectors, &code),
-                IndexRecordOption::Basic,
-            ));
-            (Occur::Should, query)
-        })
-        .collect();
-    if !sector_terms.is_empty() {
-        let by_sector = restrict(Box::new(BooleanQuery::new(sector_terms)));
-        for (_, address) in searcher.search(
-            &by_sector,
-            &TopDocs::with_limit(SECTOR_CANDIDATES).order_by_score(),
-        )? {
-            candidates.insert(address);
-        }
-    }
+    candidates.extend(sector_candidates(
+        &searcher,
+        &fields,
+        &allowed,
+        &source.sectors,
+    )?);
 
     let best_text = text_scores.values().copied().fold(0.0_f32, f32::max);
     let source_facts = Facts::of(source);
@@ -232,16 +226,46 @@ fn salient_query(
     terms_query(fields, &words, &stems, &pairs)
 }
 
-fn sector_and_parents(codes: &[String]) -> Vec<String> {
+/// Listings that share a sector with the source, and when there are too few, its
+/// parent sector: they may use other words for the same thing. They are all alike
+/// to this query, so the first ones in the index are taken without scoring.
+fn sector_candidates(
+    searcher: &tantivy::Searcher,
+    fields: &crate::index::Fields,
+    allowed: &BooleanQuery,
+    codes: &[String],
+) -> IndexResult<BTreeSet<DocAddress>> {
     let taxonomy = Taxonomy::builtin();
-    let mut all = BTreeSet::new();
-    for code in codes {
-        all.insert(code.clone());
-        if let Some(parent) = taxonomy.ancestors(code).first() {
-            all.insert((*parent).to_owned());
+    let parents: Vec<String> = codes
+        .iter()
+        .filter_map(|code| taxonomy.ancestors(code).first().map(|p| (*p).to_owned()))
+        .filter(|parent| !codes.contains(parent))
+        .collect();
+    let mut found = BTreeSet::new();
+    for level in [codes, &parents[..]] {
+        let wanted = SECTOR_CANDIDATES - found.len();
+        if level.is_empty() || wanted == 0 {
+            continue;
         }
+        let any_sector: Vec<(Occur, Box<dyn Query>)> = level
+            .iter()
+            .map(|code| {
+                let query: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(fields.sectors, code),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Should, query)
+            })
+            .collect();
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(allowed.clone())),
+            (Occur::Must, Box::new(BooleanQuery::new(any_sector))),
+        ]);
+        found.extend(candidates::first_matching(
+            searcher, &query, wanted, &found,
+        )?);
     }
-    all.into_iter().collect()
+    Ok(found)
 }
 
 /// What the structured components need to know about a listing.

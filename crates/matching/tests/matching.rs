@@ -318,6 +318,56 @@ fn matches_never_include_the_same_organisation() {
     );
 }
 
+#[test]
+fn listings_of_the_same_sector_are_candidates_before_those_of_its_parent() {
+    // 150 offers of the same field (2.3, under 2) and three of the need's own
+    // sector (2.7), none of them sharing a word with the need: only sectors bring
+    // them in, and there is room for fewer than all of them.
+    let index = ListingIndex::in_memory().unwrap();
+    for n in 0..150 {
+        let id = format!("dryer-{n}");
+        let offer = listing(
+            &id,
+            ListingKind::Offer,
+            "institute",
+            "Máy sấy",
+            "sấy",
+            &["2.3"],
+        );
+        index.upsert(&offer).unwrap();
+    }
+    for id in ["filter-1", "filter-2", "filter-3"] {
+        let offer = listing(id, ListingKind::Offer, "lab", "Màng lọc", "lọc", &["2.7"]);
+        index.upsert(&offer).unwrap();
+    }
+    index.commit(153).unwrap();
+    let need = listing(
+        "n1",
+        ListingKind::Need,
+        "enterprise",
+        "Giải pháp khử mùi",
+        "khử mùi",
+        &["2.7"],
+    );
+    let matches = find_matches(&index, &need, &MatchWeights::default(), today(), 200).unwrap();
+    let ids: Vec<&str> = matches.iter().map(|m| m.listing.id.as_str()).collect();
+    assert_eq!(ids[..3], ["filter-1", "filter-2", "filter-3"], "{ids:?}");
+    assert!(
+        matches.len() > 3 && matches.len() < 153,
+        "the parent's listings fill a bounded candidate set: {}",
+        matches.len()
+    );
+    let sector = |m: &techex_matching::ScoredMatch| {
+        m.explanation
+            .components
+            .iter()
+            .find(|c| c.name == "sector")
+            .map(|c| c.value)
+    };
+    assert_eq!(sector(&matches[0]), Some(1.0));
+    assert_eq!(sector(&matches[3]), Some(0.3), "same field only");
+}
+
 /// An offer for the tests of the index on disk.
 fn nano_offer(id: &str) -> IndexedListing {
     listing(
