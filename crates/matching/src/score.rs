@@ -296,10 +296,48 @@ struct FactReader {
     price_min: Column<i64>,
     price_max: Column<i64>,
     negotiable: Column<u64>,
-    currency: Option<StrColumn>,
-    province: Option<StrColumn>,
-    sectors: Option<StrColumn>,
-    transfer_modes: Option<StrColumn>,
+    currency: Strings,
+    province: Strings,
+    sectors: Strings,
+    transfer_modes: Strings,
+}
+
+/// A string column whose values are looked up once: candidates share a few
+/// sectors, provinces and modes, and each lookup searches the column's dictionary.
+struct Strings {
+    column: Option<StrColumn>,
+    known: HashMap<u64, Option<String>>,
+}
+
+impl Strings {
+    fn new(column: Option<StrColumn>) -> Self {
+        Self {
+            column,
+            known: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, doc: DocId) -> Vec<String> {
+        let Some(column) = &self.column else {
+            return Vec::new();
+        };
+        column
+            .term_ords(doc)
+            .filter_map(|ord| {
+                self.known
+                    .entry(ord)
+                    .or_insert_with(|| {
+                        let mut text = String::new();
+                        column
+                            .ord_to_str(ord, &mut text)
+                            .ok()
+                            .filter(|found| *found)
+                            .map(|_| text)
+                    })
+                    .clone()
+            })
+            .collect()
+    }
 }
 
 impl FactReader {
@@ -310,38 +348,21 @@ impl FactReader {
             price_min: fast.i64("price_min")?,
             price_max: fast.i64("price_max")?,
             negotiable: fast.u64("negotiable")?,
-            currency: fast.str("currency")?,
-            province: fast.str("province")?,
-            sectors: fast.str("sector_codes")?,
-            transfer_modes: fast.str("transfer_modes")?,
+            currency: Strings::new(fast.str("currency")?),
+            province: Strings::new(fast.str("province")?),
+            sectors: Strings::new(fast.str("sector_codes")?),
+            transfer_modes: Strings::new(fast.str("transfer_modes")?),
         })
     }
 
-    fn strings(column: Option<&StrColumn>, doc: DocId) -> Vec<String> {
-        let Some(column) = column else {
-            return Vec::new();
-        };
-        column
-            .term_ords(doc)
-            .filter_map(|ord| {
-                let mut text = String::new();
-                column
-                    .ord_to_str(ord, &mut text)
-                    .ok()
-                    .filter(|found| *found)
-                    .map(|_| text)
-            })
-            .collect()
-    }
-
-    fn read(&self, doc: DocId) -> Facts {
-        let currency = Self::strings(self.currency.as_ref(), doc)
-            .into_iter()
-            .next();
+    fn read(&mut self, doc: DocId) -> Facts {
+        let currency = self.currency.of(doc).into_iter().next();
         Facts {
             trl: self.trl.first(doc).and_then(|t| u8::try_from(t).ok()),
-            sectors: Self::strings(self.sectors.as_ref(), doc),
-            transfer_modes: Self::strings(self.transfer_modes.as_ref(), doc)
+            sectors: self.sectors.of(doc),
+            transfer_modes: self
+                .transfer_modes
+                .of(doc)
                 .iter()
                 .filter_map(|m| m.parse().ok())
                 .collect(),
@@ -351,9 +372,7 @@ impl FactReader {
                 currency,
                 negotiable: self.negotiable.first(doc) == Some(1),
             }),
-            province: Self::strings(self.province.as_ref(), doc)
-                .into_iter()
-                .next(),
+            province: self.province.of(doc).into_iter().next(),
         }
     }
 }
