@@ -10,7 +10,12 @@ use unicode_normalization::char::is_combining_mark;
 
 /// The canonical composed (NFC) form of `text`: what to store and display.
 pub fn nfc(text: &str) -> String {
-    text.nfc().collect()
+    // Most text arrives composed already; the quick check is a table lookup per
+    // character, where composing decomposes and sorts every character first.
+    match unicode_normalization::is_nfc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => text.to_owned(),
+        _ => text.nfc().collect(),
+    }
 }
 
 /// A matching key for `text`: decomposed, with combining marks (diacritics and
