@@ -1,6 +1,7 @@
 //! Text analysis shared by indexing and querying, so both sides agree on terms.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::LazyLock;
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -86,7 +87,10 @@ pub fn stemmed_terms(text: &str) -> Vec<String> {
 }
 
 pub fn is_stop_word(term: &str) -> bool {
-    STOP_WORDS.contains(&term)
+    // Asked for every token of every listing and query: a set, not a scan of the list.
+    static SET: LazyLock<HashSet<&'static str>> =
+        LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+    SET.contains(term)
 }
 
 /// Adjacent pairs of content words, joined by `_`: `xu_ly nuoc_thai …`. Most
