@@ -10,6 +10,7 @@
 //! - [`facet_counts`]: its facet counts.
 //! - [`score`]: the match formula and its explanation.
 //! - [`candidates`]: a match's sector candidates, read without scoring.
+//! - [`tokenizer`]: where words begin and end, quickly for Vietnamese.
 //! - [`word_groups`]: the query that requires most of a search's words.
 //!
 //! The index is derived data: the database is the truth, and the index can always
@@ -23,6 +24,7 @@ pub mod facet_counts;
 pub mod index;
 pub mod score;
 pub mod search;
+pub mod tokenizer;
 pub mod word_groups;
 
 pub use document::IndexedListing;
