@@ -3,11 +3,11 @@
 use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;
 
+use crate::lower_fold::LowerFold;
 use crate::tokenizer::WordTokenizer;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, TextAnalyzer,
-    TokenizerManager, WhitespaceTokenizer,
+    Language, RemoveLongFilter, Stemmer, TextAnalyzer, TokenizerManager, WhitespaceTokenizer,
 };
 
 /// Lower-cased and diacritic-folded words: `Công nghệ` → `cong`, `nghe`.
@@ -40,8 +40,7 @@ pub fn register(manager: &TokenizerManager) {
 fn stemmed_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
+        .filter(LowerFold)
         .filter(Stemmer::new(Language::English))
         .build()
 }
@@ -49,8 +48,7 @@ fn stemmed_analyzer() -> TextAnalyzer {
 fn folded_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
+        .filter(LowerFold)
         .build()
 }
 

@@ -10,6 +10,7 @@
 //! - [`facet_counts`]: its facet counts.
 //! - [`score`]: the match formula and its explanation.
 //! - [`candidates`]: a match's sector candidates, read without scoring.
+//! - [`lower_fold`]: lower-casing and diacritic folding from a table.
 //! - [`tokenizer`]: where words begin and end, quickly for Vietnamese.
 //! - [`word_groups`]: the query that requires most of a search's words.
 //!
@@ -22,6 +23,7 @@ pub mod document;
 pub mod eval;
 pub mod facet_counts;
 pub mod index;
+pub mod lower_fold;
 pub mod score;
 pub mod search;
 pub mod tokenizer;
