@@ -30,7 +30,7 @@ use crate::analysis;
 use crate::candidates;
 use crate::document::IndexedListing;
 use crate::index::{IndexResult, ListingIndex};
-use crate::search::{SearchFilters, filter_clauses, terms_query};
+use crate::search::{SearchFilters, any_of, filter_clauses, terms_query};
 
 /// How much each component counts. Defaults sum to 1; configurable.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -247,19 +247,9 @@ fn sector_candidates(
         if level.is_empty() || wanted == 0 {
             continue;
         }
-        let any_sector: Vec<(Occur, Box<dyn Query>)> = level
-            .iter()
-            .map(|code| {
-                let query: Box<dyn Query> = Box::new(TermQuery::new(
-                    Term::from_field_text(fields.sectors, code),
-                    IndexRecordOption::Basic,
-                ));
-                (Occur::Should, query)
-            })
-            .collect();
         let query = BooleanQuery::new(vec![
             (Occur::Must, Box::new(allowed.clone())),
-            (Occur::Must, Box::new(BooleanQuery::new(any_sector))),
+            (Occur::Must, any_of(fields.sectors, level)),
         ]);
         found.extend(candidates::first_matching(
             searcher, &query, wanted, &found,

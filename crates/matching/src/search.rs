@@ -201,7 +201,8 @@ fn term_filter(field: Field, value: &str) -> Box<dyn Query> {
     ))
 }
 
-fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
+/// Listings with any of `values` in `field`.
+pub(crate) fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(
         values
             .iter()
