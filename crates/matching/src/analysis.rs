@@ -3,12 +3,12 @@
 use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;
 
-use crate::lower_fold::LowerFold;
-use crate::tokenizer::WordTokenizer;
-
 use tantivy::tokenizer::{
     Language, RemoveLongFilter, Stemmer, TextAnalyzer, TokenizerManager, WhitespaceTokenizer,
 };
+
+use crate::lower_fold::LowerFold;
+use crate::tokenizer::WordTokenizer;
 
 /// Lower-cased and diacritic-folded words: `Công nghệ` → `cong`, `nghe`.
 pub const FOLDED: &str = "techex_folded";

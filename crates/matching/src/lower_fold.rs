@@ -19,13 +19,17 @@ use tantivy::tokenizer::{
 /// Characters below this come from the table.
 const TABLE_END: u32 = 0x1F00;
 
+/// `tokenizer` followed by the two tantivy filters this one stands for.
+fn with_tantivy_filters<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
+    TextAnalyzer::builder(tokenizer)
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
 thread_local! {
-    static FILTERS: RefCell<TextAnalyzer> = RefCell::new(
-        TextAnalyzer::builder(RawTokenizer::default())
-            .filter(LowerCaser)
-            .filter(AsciiFoldingFilter)
-            .build(),
-    );
+    static FILTERS: RefCell<TextAnalyzer> =
+        RefCell::new(with_tantivy_filters(RawTokenizer::default()));
 }
 
 /// What the two filters make of `c`.
@@ -141,10 +145,7 @@ mod tests {
         let mut ours = TextAnalyzer::builder(RawTokenizer::default())
             .filter(LowerFold)
             .build();
-        let mut theirs = TextAnalyzer::builder(RawTokenizer::default())
-            .filter(LowerCaser)
-            .filter(AsciiFoldingFilter)
-            .build();
+        let mut theirs = with_tantivy_filters(RawTokenizer::default());
         // Every character, alone and between others, in and beyond the table.
         for c in (0..=0x2FFFF).filter_map(char::from_u32) {
             for text in [c.to_string(), format!("Ab{c}Ư")] {
@@ -163,10 +164,7 @@ mod tests {
         let mut ours = TextAnalyzer::builder(WordTokenizer::default())
             .filter(LowerFold)
             .build();
-        let mut before = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(LowerCaser)
-            .filter(AsciiFoldingFilter)
-            .build();
+        let mut before = with_tantivy_filters(SimpleTokenizer::default());
         for text in [
             "Công nghệ XỬ LÝ nước thải — Đồng Nai, Đắk Lắk",
             "Cong\u{302} nghe\u{323}\u{302}: İstanbul ΣΟΦΙΑ straße ǅemal ﬁlter Ⅻ",
