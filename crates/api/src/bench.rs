@@ -448,6 +448,21 @@ fn latency(mut samples: Vec<Duration>, wall: Duration) -> Latency {
     }
 }
 
+/// Passes of the one-client, in-process measurements, of which the fastest is
+/// reported: the cost of the code itself, with less of the noise of a shared machine.
+const SEQUENTIAL_PASSES: usize = 3;
+
+fn fastest_of(passes: usize, mut measure: impl FnMut() -> Latency) -> Latency {
+    let mut best = measure();
+    for _ in 1..passes {
+        let next = measure();
+        if next.throughput_per_s > best.throughput_per_s {
+            best = next;
+        }
+    }
+    best
+}
+
 #[derive(Serialize)]
 struct Report {
     listings: usize,
@@ -457,12 +472,15 @@ struct Report {
     database_load_s: f64,
     reindex_s: f64,
     indexing_rate_per_s: f64,
+    mean_matches_per_search: f64,
     search_in_process: Latency,
     search_in_process_concurrent: Latency,
     match_in_process: Latency,
+    match_in_process_concurrent: Latency,
     search_http: Latency,
     match_http: Latency,
     http_to_in_process_throughput: f64,
+    match_http_to_in_process_throughput: f64,
     peak_rss_mb: f64,
 }
 
@@ -616,7 +634,12 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
         owners.push((organisation.id, user.id, n % 2 == 0));
     }
     let started = Instant::now();
+    // The listings whose matches are measured: half as many as the searches, drawn
+    // from every batch.
     let mut sources = Vec::new();
+    let per_batch = (options.queries / 2)
+        .max(1)
+        .div_ceil(options.listings.div_ceil(1000).max(1));
     for chunk in (0..options.listings).collect::<Vec<_>>().chunks(1000) {
         let batch: Vec<Listing> = chunk
             .iter()
@@ -634,9 +657,7 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
                 )
             })
             .collect();
-        if sources.len() < 300 {
-            sources.extend(batch.iter().take(30).map(IndexedListing::from));
-        }
+        sources.extend(batch.iter().take(per_batch).map(IndexedListing::from));
         store.run(|conn| {
             write_transaction(conn, |conn| {
                 for listing in &batch {
@@ -675,19 +696,33 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
     };
 
     eprintln!("searching in-process …");
-    let (sequential, wall) = concurrently(&queries, 1, |_, q| {
-        let _ = search(&index, &search_request(q));
+    let mut matched_total = 0;
+    for q in &queries {
+        matched_total += search(&index, &search_request(q)).map_or(0, |r| r.total);
+    }
+    // How much of the corpus a query matches: what a search's cost grows with.
+    let mean_matches_per_search = matched_total as f64 / options.queries.max(1) as f64;
+    let search_in_process = fastest_of(SEQUENTIAL_PASSES, || {
+        let (samples, wall) = concurrently(&queries, 1, |_, q| {
+            let _ = search(&index, &search_request(q));
+        });
+        latency(samples, wall)
     });
-    let search_in_process = latency(sequential, wall);
     let (parallel, wall) = concurrently(&queries, options.clients, |_, q| {
         let _ = search(&index, &search_request(q));
     });
     let search_in_process_concurrent = latency(parallel, wall);
     let weights = settings.matching.clone();
-    let (matched, wall) = concurrently(&sources, 1, |_, source| {
+    let match_in_process = fastest_of(SEQUENTIAL_PASSES, || {
+        let (samples, wall) = concurrently(&sources, 1, |_, source| {
+            let _ = find_matches(&index, source, &weights, today, 10);
+        });
+        latency(samples, wall)
+    });
+    let (matched, wall) = concurrently(&sources, options.clients, |_, source| {
         let _ = find_matches(&index, source, &weights, today, 10);
     });
-    let match_in_process = latency(matched, wall);
+    let match_in_process_concurrent = latency(matched, wall);
 
     eprintln!("through HTTP with {} clients …", options.clients);
     let (sender, receiver) = std::sync::mpsc::channel();
@@ -748,11 +783,15 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
         database_load_s: database_load.as_secs_f64(),
         reindex_s: reindex.as_secs_f64(),
         indexing_rate_per_s: indexed as f64 / reindex.as_secs_f64(),
+        mean_matches_per_search,
         http_to_in_process_throughput: search_http.throughput_per_s
             / search_in_process_concurrent.throughput_per_s,
+        match_http_to_in_process_throughput: match_http.throughput_per_s
+            / match_in_process_concurrent.throughput_per_s,
         search_in_process,
         search_in_process_concurrent,
         match_in_process,
+        match_in_process_concurrent,
         search_http,
         match_http,
         peak_rss_mb: peak_rss_mb(),
