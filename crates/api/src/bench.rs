@@ -587,11 +587,12 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<()> {
         bind: Some("127.0.0.1:0".into()),
         config_file: None,
     };
-    let mut settings = Settings::load_from(&cli, |name| match name {
+    let settings = Settings::load_from(&cli, |name| match name {
         "TECHEX_LOG" => Some("warn".into()),
         _ => None,
     })?;
-    settings.server.workers = options.clients.min(8);
+    // The server runs with the default workers (one per core), as a plain
+    // `techex serve` does: more workers than cores only add switching between them.
     let outcome = measure(options, settings);
     let _ = std::fs::remove_dir_all(&dir);
     let report = outcome?;
