@@ -8,9 +8,8 @@
 //! pops for every posting: half the time of a search went there. Here the postings
 //! are read once, window by window, into a per-document bit mask of groups and a
 //! score sum — the way tantivy's own union works, with the count of groups on top.
-//! Each term's postings, field lengths and BM25 weight are read directly rather
-//! than through a boxed term scorer: three virtual calls per posting cost a third
-//! of a search.
+//! Each term's postings and field lengths are read directly rather than through a
+//! boxed term scorer: three virtual calls per posting cost a third of a search.
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
@@ -57,22 +56,15 @@ impl Query for WordGroupsQuery {
             .terms
             .iter()
             .map(|t| {
-                // BM25 as tantivy's term query computes it, without the explanation
-                // it would build (and allocate) for every term of every search.
+                // BM25 as tantivy's term query computes it.
                 let bm25 = match enable_scoring {
                     EnableScoring::Enabled {
                         statistics_provider,
                         ..
-                    } => {
-                        let field = t.term.field();
-                        let docs = statistics_provider.total_num_docs()?;
-                        let tokens = statistics_provider.total_num_tokens(field)?;
-                        let average = tokens as Score / docs.max(1) as Score;
-                        let doc_freq = statistics_provider.doc_freq(&t.term)?;
-                        Some(Bm25Weight::for_one_term_without_explain(
-                            doc_freq, docs, average,
-                        ))
-                    }
+                    } => Some(Bm25Weight::for_terms(
+                        statistics_provider,
+                        std::slice::from_ref(&t.term),
+                    )?),
                     EnableScoring::Disabled { .. } => None,
                 };
                 Ok(WeightedTerm {
