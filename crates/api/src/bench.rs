@@ -290,68 +290,195 @@ const PROVINCES: &[&str] = &[
     "lam-dong",
 ];
 
-fn sentence(rng: &mut StdRng, topic: &Topic, vietnamese: bool) -> String {
-    let (fillers, words, places) = if vietnamese {
-        (VI_FILLERS, topic.vi, VI_PLACES)
-    } else {
-        (EN_FILLERS, topic.en, EN_PLACES)
-    };
-    let filler = fillers.choose(rng).copied().unwrap_or_default();
-    let word = words.choose(rng).copied().unwrap_or_default();
-    let place = places.choose(rng).copied().unwrap_or_default();
-    let figure = rng.random_range(5..95);
-    if vietnamese {
-        format!(
-            "{filler} {place}: {word} giảm {figure}% chi phí, công suất {} m3/ngày.",
-            figure * 10
-        )
-    } else {
-        format!(
-            "{filler} {place}: {word} cuts costs by {figure}% at {} m3/day.",
-            figure * 10
-        )
+/// The long tail of a real corpus's vocabulary: the materials, compounds,
+/// species, product and place names that only some listings share. Real listings
+/// on one subject share a handful of subject words and differ in these; without
+/// them every word of the corpus would be common. Words are drawn with a
+/// Zipf–Mandelbrot law (frequency ∝ 1 / (rank + [`TAIL_OFFSET`])), as word
+/// frequencies in real text fall off.
+struct LongTail {
+    vi: Vec<String>,
+    en: Vec<String>,
+    /// Cumulative weights of the ranks.
+    cumulative: Vec<f64>,
+}
+
+/// Words per language in the long tail.
+const TAIL_WORDS: usize = 20_000;
+/// Where the tail starts on the Zipf curve: its most frequent word is in a few
+/// percent of the listings, as a common technical word is, not in all of them as a
+/// function word is (those come from the sentence frames).
+const TAIL_OFFSET: f64 = 30.0;
+
+const VI_ONSETS: &[&str] = &[
+    "b", "c", "ch", "d", "đ", "g", "gi", "h", "kh", "l", "m", "n", "ng", "nh", "ph", "qu", "s",
+    "t", "th", "tr", "v", "x",
+];
+const VI_NUCLEI: &[&str] = &[
+    "a", "á", "à", "ả", "ạ", "ă", "ắ", "ằ", "â", "ấ", "ầ", "e", "é", "è", "ê", "ế", "ề", "ệ", "i",
+    "í", "ì", "o", "ó", "ò", "ô", "ố", "ồ", "ơ", "ớ", "ờ", "u", "ú", "ù", "ư", "ứ", "ừ",
+];
+const VI_CODAS: &[&str] = &["", "", "c", "m", "n", "ng", "nh", "p", "t"];
+const EN_PREFIXES: &[&str] = &[
+    "bio", "nano", "hydro", "electro", "thermo", "photo", "micro", "poly", "agro", "aqua", "geo",
+    "ferro", "cryo", "phyto", "myco", "chromo", "lipo", "gluco", "silico", "carbo", "magneto",
+    "piezo", "opto", "neuro", "immuno", "zeo", "cellulo", "chito", "alumino", "titano",
+];
+const EN_ROOTS: &[&str] = &[
+    "fil", "lys", "cat", "gen", "mer", "sorb", "flux", "phor", "cyt", "plast", "zym", "lith",
+    "therm", "phas", "dyn", "crom", "sil", "pect", "ferr", "nitr", "sulf", "phos", "carb", "ox",
+    "ment", "clad", "gram", "tect", "struct", "pel",
+];
+const EN_SUFFIXES: &[&str] = &[
+    "ate", "ite", "ase", "ol", "ene", "ium", "ic", "ation", "er", "ide", "ant", "in", "oid", "yl",
+    "ane",
+];
+
+impl LongTail {
+    fn new(rng: &mut StdRng) -> Self {
+        let mut pick = |parts: &[&[&str]]| -> String {
+            parts
+                .iter()
+                .map(|p| p.choose(rng).copied().unwrap_or_default())
+                .collect()
+        };
+        let syllable: [&[&str]; 3] = [VI_ONSETS, VI_NUCLEI, VI_CODAS];
+        // Vietnamese words of two syllables, English words of three morphemes.
+        let vi = (0..TAIL_WORDS)
+            .map(|_| format!("{} {}", pick(&syllable), pick(&syllable)))
+            .collect();
+        let en = (0..TAIL_WORDS)
+            .map(|_| pick(&[EN_PREFIXES, EN_ROOTS, EN_SUFFIXES]))
+            .collect();
+        let mut total = 0.0;
+        let cumulative = (0..TAIL_WORDS)
+            .map(|rank| {
+                total += 1.0 / (rank as f64 + TAIL_OFFSET);
+                total
+            })
+            .collect();
+        Self { vi, en, cumulative }
+    }
+
+    fn word(&self, rng: &mut StdRng, vietnamese: bool) -> &str {
+        let total = self.cumulative.last().copied().unwrap_or(0.0);
+        let draw = rng.random_range(0.0..total.max(f64::MIN_POSITIVE));
+        let rank = self
+            .cumulative
+            .partition_point(|&c| c < draw)
+            .min(TAIL_WORDS - 1);
+        if vietnamese {
+            &self.vi[rank]
+        } else {
+            &self.en[rank]
+        }
+    }
+}
+
+/// What one listing is about: two phrases of its topic (a technology and what it
+/// is applied to) and two words of the long tail of its own (a material, a
+/// product name). Real listings describe one technology, not their whole sector.
+struct Focus<'a> {
+    topic: &'a Topic,
+    vietnamese: bool,
+    phrases: Vec<&'a str>,
+    own: [String; 2],
+}
+
+impl<'a> Focus<'a> {
+    fn new(rng: &mut StdRng, tail: &LongTail) -> Self {
+        let topic = TOPICS.choose(rng).unwrap_or(&TOPICS[0]);
+        let vietnamese = rng.random_bool(0.5);
+        let words = if vietnamese { topic.vi } else { topic.en };
+        let phrases = words.choose_multiple(rng, 2).copied().collect();
+        let own = [
+            tail.word(rng, vietnamese).to_owned(),
+            tail.word(rng, vietnamese).to_owned(),
+        ];
+        Self {
+            topic,
+            vietnamese,
+            phrases,
+            own,
+        }
+    }
+
+    /// Mostly one of the listing's own phrases, sometimes another of its topic.
+    fn phrase(&self, rng: &mut StdRng) -> &'a str {
+        let words = if self.vietnamese {
+            self.topic.vi
+        } else {
+            self.topic.en
+        };
+        let pool = if rng.random_bool(0.8) {
+            &self.phrases[..]
+        } else {
+            words
+        };
+        pool.choose(rng).copied().unwrap_or_default()
+    }
+
+    fn sentence(&self, rng: &mut StdRng, tail: &LongTail) -> String {
+        let (fillers, places) = if self.vietnamese {
+            (VI_FILLERS, VI_PLACES)
+        } else {
+            (EN_FILLERS, EN_PLACES)
+        };
+        let filler = fillers.choose(rng).copied().unwrap_or_default();
+        let place = places.choose(rng).copied().unwrap_or_default();
+        let phrase = self.phrase(rng);
+        let own = self.own.choose(rng).cloned().unwrap_or_default();
+        let other = tail.word(rng, self.vietnamese);
+        let figure = rng.random_range(5..95);
+        if self.vietnamese {
+            format!(
+                "{filler} {place}: {phrase} kết hợp {own} và {other}, giảm {figure}% chi phí, công suất {} m3/ngày.",
+                figure * 10
+            )
+        } else {
+            format!(
+                "{filler} {place}: {phrase} with {own} and {other} cuts costs by {figure}% at {} m3/day.",
+                figure * 10
+            )
+        }
     }
 }
 
 /// A listing as long as real ones: a description of 300–2,000 characters.
 fn synthetic(
     rng: &mut StdRng,
+    tail: &LongTail,
     owner: techex_domain::OrganisationId,
     by: UserId,
     kind: ListingKind,
 ) -> Listing {
-    let topic = TOPICS.choose(rng).unwrap_or(&TOPICS[0]);
-    let vietnamese = rng.random_bool(0.5);
-    let words = if vietnamese { topic.vi } else { topic.en };
-    let pick = |rng: &mut StdRng| words.choose(rng).copied().unwrap_or_default();
+    let focus = Focus::new(rng, tail);
+    let vietnamese = focus.vietnamese;
+    let [subject, application] = [focus.phrases[0], focus.phrases[focus.phrases.len() - 1]];
     let title = if vietnamese {
         format!(
-            "{} {} cho {}",
+            "{} {subject} cho {application}",
             if kind == ListingKind::Offer {
                 "Công nghệ"
             } else {
                 "Cần giải pháp"
             },
-            pick(rng),
-            pick(rng)
         )
     } else {
         format!(
-            "{} {} for {}",
+            "{} {subject} for {application}",
             if kind == ListingKind::Offer {
                 "Technology:"
             } else {
                 "Looking for"
             },
-            pick(rng),
-            pick(rng)
         )
     };
-    let summary = sentence(rng, topic, vietnamese);
+    let summary = focus.sentence(rng, tail);
     let target = rng.random_range(300..2000);
     let mut description = String::new();
     while description.chars().count() < target {
-        description.push_str(&sentence(rng, topic, vietnamese));
+        description.push_str(&focus.sentence(rng, tail));
         description.push(' ');
     }
     let now = Utc::now();
@@ -373,8 +500,8 @@ fn synthetic(
             summary,
             description: description.trim().to_owned(),
             language: if vietnamese { "vi" } else { "en" }.into(),
-            sectors: vec![topic.sector.to_owned()],
-            keywords: vec![pick(rng).to_owned(), pick(rng).to_owned()],
+            sectors: vec![focus.topic.sector.to_owned()],
+            keywords: vec![subject.to_owned(), focus.own[0].clone()],
             trl: Some(rng.random_range(3..=9)),
             ip_status: Some(if rng.random_bool(0.5) {
                 IpStatus::PatentGranted
@@ -403,22 +530,35 @@ fn synthetic(
     }
 }
 
-/// A query of 2–8 words in either language; some Vietnamese ones typed without diacritics.
-fn query(rng: &mut StdRng) -> String {
+/// Adds the listing's words, lower-cased, to `vocabulary`.
+fn add_words(vocabulary: &mut std::collections::HashSet<String>, content: &ListingContent) {
+    for text in [&content.title, &content.summary, &content.description] {
+        vocabulary.extend(
+            text.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase),
+        );
+    }
+}
+
+/// A query of 2–8 words in either language, as a user types one: one or two
+/// phrases of a topic, sometimes with a specific word (a material, a product);
+/// some Vietnamese ones typed without diacritics.
+fn query(rng: &mut StdRng, tail: &LongTail) -> String {
     let topic = TOPICS.choose(rng).unwrap_or(&TOPICS[0]);
     let vietnamese = rng.random_bool(0.5);
     let words = if vietnamese { topic.vi } else { topic.en };
-    let mut text = String::new();
-    let wanted = rng.random_range(2..=8);
-    while text.split_whitespace().count() < wanted {
-        text.push_str(words.choose(rng).copied().unwrap_or_default());
-        text.push(' ');
+    let phrases = rng.random_range(1..=2);
+    let mut parts: Vec<&str> = words.choose_multiple(rng, phrases).copied().collect();
+    if rng.random_bool(0.3) {
+        parts.push(tail.word(rng, vietnamese));
     }
-    let text: String = text
-        .split_whitespace()
-        .take(wanted)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut text: Vec<&str> = parts.iter().flat_map(|p| p.split_whitespace()).collect();
+    while text.len() < 2 {
+        let more = words.choose(rng).copied().unwrap_or_default();
+        text.extend(more.split_whitespace());
+    }
+    let text = text[..text.len().min(8)].join(" ");
     if vietnamese && rng.random_bool(0.4) {
         techex_domain::text::fold(&text)
     } else {
@@ -472,6 +612,8 @@ struct Report {
     database_load_s: f64,
     reindex_s: f64,
     indexing_rate_per_s: f64,
+    /// Distinct words of the generated listings: how rich the vocabulary is.
+    corpus_distinct_words: usize,
     mean_matches_per_search: f64,
     search_in_process: Latency,
     search_in_process_concurrent: Latency,
@@ -634,6 +776,8 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
         store.run(|conn| users::register(conn, &organisation, &user))?;
         owners.push((organisation.id, user.id, n % 2 == 0));
     }
+    let tail = LongTail::new(&mut rng);
+    let mut vocabulary = std::collections::HashSet::new();
     let started = Instant::now();
     // The listings whose matches are measured: half as many as the searches, drawn
     // from every batch.
@@ -648,6 +792,7 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
                 let (owner, by, institute) = *owners.choose(&mut rng).unwrap_or(&owners[0]);
                 synthetic(
                     &mut rng,
+                    &tail,
                     owner,
                     by,
                     if institute {
@@ -659,6 +804,9 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
             })
             .collect();
         sources.extend(batch.iter().take(per_batch).map(IndexedListing::from));
+        for listing in &batch {
+            add_words(&mut vocabulary, &listing.content);
+        }
         store.run(|conn| {
             write_transaction(conn, |conn| {
                 for listing in &batch {
@@ -686,7 +834,9 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
         let from = techex_store::repo::notifications::cursor(conn, crate::alerts::JOB)?;
         techex_store::repo::notifications::advance_cursor(conn, crate::alerts::JOB, from, end)
     })?;
-    let queries: Vec<String> = (0..options.queries).map(|_| query(&mut rng)).collect();
+    let queries: Vec<String> = (0..options.queries)
+        .map(|_| query(&mut rng, &tail))
+        .collect();
     let today = Utc::now().date_naive();
     let search_request = |text: &str| SearchRequest {
         text: text.to_owned(),
@@ -784,6 +934,7 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
         database_load_s: database_load.as_secs_f64(),
         reindex_s: reindex.as_secs_f64(),
         indexing_rate_per_s: indexed as f64 / reindex.as_secs_f64(),
+        corpus_distinct_words: vocabulary.len(),
         mean_matches_per_search,
         http_to_in_process_throughput: search_http.throughput_per_s
             / search_in_process_concurrent.throughput_per_s,
