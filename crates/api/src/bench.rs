@@ -444,6 +444,10 @@ impl<'a> Focus<'a> {
     }
 }
 
+/// The length of a real listing's description, in characters.
+const MIN_DESCRIPTION: usize = 300;
+const MAX_DESCRIPTION: usize = 2000;
+
 /// A listing as long as real ones: a description of 300–2,000 characters.
 fn synthetic(
     rng: &mut StdRng,
@@ -475,10 +479,14 @@ fn synthetic(
         )
     };
     let summary = focus.sentence(rng, tail);
-    let target = rng.random_range(300..2000);
+    let target = rng.random_range(MIN_DESCRIPTION..MAX_DESCRIPTION);
     let mut description = String::new();
     while description.chars().count() < target {
-        description.push_str(&focus.sentence(rng, tail));
+        let next = focus.sentence(rng, tail);
+        if description.chars().count() + next.chars().count() > MAX_DESCRIPTION {
+            break;
+        }
+        description.push_str(&next);
         description.push(' ');
     }
     let now = Utc::now();
@@ -904,9 +912,17 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
             )
         })
         .collect();
+    // A fast error is no measurement: every request must succeed.
+    let failures = std::sync::Mutex::new(Vec::new());
     let call = |client: usize, path: &String, token: Option<&str>| {
-        if let Ok(mut connection) = connections[client].lock() {
-            let _ = connection.get(path, token);
+        let outcome = match connections[client].lock() {
+            Ok(mut connection) => connection.get(path, token).map_err(|e| e.to_string()),
+            Err(_) => Err("connection lock poisoned".to_owned()),
+        };
+        if outcome != Ok(200)
+            && let Ok(mut failures) = failures.lock()
+        {
+            failures.push(format!("GET {path}: {outcome:?}"));
         }
     };
     let (http, wall) = concurrently(&paths, options.clients, |client, path| {
@@ -921,6 +937,13 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
         call(client, path, Some(&token))
     });
     let match_http = latency(http, wall);
+    let failures = failures.into_inner().unwrap_or_default();
+    if let Some(first) = failures.first() {
+        anyhow::bail!(
+            "{} of the HTTP requests failed, the first: {first}",
+            failures.len()
+        );
+    }
 
     Ok(Report {
         listings: options.listings,
@@ -967,4 +990,89 @@ fn login(addr: SocketAddr) -> anyhow::Result<String> {
         .as_str()
         .map(str::to_owned)
         .context("login failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owner() -> (techex_domain::OrganisationId, UserId) {
+        (techex_domain::OrganisationId::new(), UserId::new())
+    }
+
+    #[test]
+    fn listings_are_as_long_as_real_ones_in_both_languages() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let tail = LongTail::new(&mut rng);
+        let (org, user) = owner();
+        let listings: Vec<Listing> = (0..400)
+            .map(|_| synthetic(&mut rng, &tail, org, user, ListingKind::Offer))
+            .collect();
+        for listing in &listings {
+            let length = listing.content.description.chars().count();
+            assert!(
+                (MIN_DESCRIPTION..=MAX_DESCRIPTION).contains(&length),
+                "{length} characters"
+            );
+        }
+        let vietnamese = listings
+            .iter()
+            .filter(|l| l.content.language == "vi")
+            .count();
+        assert!((120..=280).contains(&vietnamese), "{vietnamese} of 400");
+    }
+
+    #[test]
+    fn listings_of_one_topic_are_about_different_subjects() {
+        let mut rng = StdRng::seed_from_u64(2);
+        let tail = LongTail::new(&mut rng);
+        let (org, user) = owner();
+        let titles: std::collections::HashSet<String> = (0..400)
+            .map(|_| synthetic(&mut rng, &tail, org, user, ListingKind::Need))
+            .filter(|l| l.content.sectors == [TOPICS[0].sector] && l.content.language == "en")
+            .map(|l| l.content.title)
+            .collect();
+        // Two of eight phrases: many distinct titles, not one per topic.
+        assert!(titles.len() >= 5, "{titles:?}");
+    }
+
+    #[test]
+    fn queries_have_two_to_eight_words_some_vietnamese_without_diacritics() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let tail = LongTail::new(&mut rng);
+        let queries: Vec<String> = (0..400).map(|_| query(&mut rng, &tail)).collect();
+        for q in &queries {
+            let words = q.split_whitespace().count();
+            assert!((2..=8).contains(&words), "{q:?}");
+        }
+        let folded_vietnamese: Vec<String> = TOPICS
+            .iter()
+            .flat_map(|t| t.vi)
+            .filter(|p| !p.is_ascii())
+            .map(|p| techex_domain::text::fold(p))
+            .collect();
+        let with_diacritics = queries.iter().filter(|q| !q.is_ascii()).count();
+        let without = queries
+            .iter()
+            .filter(|q| q.is_ascii() && folded_vietnamese.iter().any(|p| q.contains(p.as_str())))
+            .count();
+        assert!(with_diacritics >= 40, "{with_diacritics}");
+        assert!(without >= 20, "{without}");
+    }
+
+    #[test]
+    fn the_long_tail_has_few_common_words_and_many_rare_ones() {
+        let mut rng = StdRng::seed_from_u64(4);
+        let tail = LongTail::new(&mut rng);
+        let mut counts = std::collections::HashMap::new();
+        for _ in 0..20_000 {
+            *counts.entry(tail.word(&mut rng, false)).or_insert(0) += 1;
+        }
+        let mut frequencies: Vec<usize> = counts.values().copied().collect();
+        frequencies.sort_unstable_by(|a, b| b.cmp(a));
+        // Drawn uniformly, no word would be seen more than a handful of times.
+        let seen_once = frequencies.iter().filter(|&&f| f == 1).count();
+        assert!(frequencies[0] >= 50, "{:?}", &frequencies[..10]);
+        assert!(seen_once >= 1000, "{seen_once} words seen once");
+    }
 }

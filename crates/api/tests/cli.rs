@@ -103,3 +103,51 @@ fn a_bad_database_url_is_refused_before_anything_is_created() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("unsupported database URL scheme"));
     assert!(!dir.path().join("techex.db").exists());
 }
+
+/// A small `techex bench` end to end: a corpus stored, indexed, searched and
+/// matched in-process and through the real server. The bench fails when any HTTP
+/// request does, so a fast error can never pass for a fast search.
+#[test]
+fn bench_measures_search_and_matches_through_the_real_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = techex(dir.path())
+        .args([
+            "bench",
+            "--listings",
+            "300",
+            "--queries",
+            "20",
+            "--clients",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["listings"], 300);
+    for phase in [
+        "search_in_process",
+        "search_in_process_concurrent",
+        "match_in_process",
+        "match_in_process_concurrent",
+        "search_http",
+        "match_http",
+    ] {
+        let latency = &report[phase];
+        let p50 = latency["p50_ms"].as_f64().unwrap();
+        let p99 = latency["p99_ms"].as_f64().unwrap();
+        assert!(p50 > 0.0 && p50 <= p99, "{phase}: {latency}");
+        assert!(
+            latency["throughput_per_s"].as_f64().unwrap() > 0.0,
+            "{phase}"
+        );
+    }
+    let matches = report["mean_matches_per_search"].as_f64().unwrap();
+    assert!(matches > 0.0 && matches < 300.0, "{matches}");
+    assert!(report["corpus_distinct_words"].as_u64().unwrap() > 500);
+    assert!(report["peak_rss_mb"].as_f64().unwrap() > 0.0);
+}
