@@ -305,8 +305,8 @@ struct LongTail {
 
 /// Words per language in the long tail.
 const TAIL_WORDS: usize = 20_000;
-/// Where the tail starts on the Zipf curve: its most frequent word is in a few
-/// percent of the listings, as a common technical word is, not in all of them as a
+/// Where the tail starts on the Zipf curve: its most frequent word is in about a
+/// tenth of the listings, as a common technical word is, not in all of them as a
 /// function word is (those come from the sentence frames).
 const TAIL_OFFSET: f64 = 30.0;
 
@@ -375,9 +375,9 @@ impl LongTail {
     }
 }
 
-/// What one listing is about: two phrases of its topic (a technology and what it
-/// is applied to) and two words of the long tail of its own (a material, a
-/// product name). Real listings describe one technology, not their whole sector.
+/// What one listing is about: two phrases of its topic (its title names them) and
+/// two words of the long tail of its own (a material, a product name). Real
+/// listings describe one technology, not their whole sector.
 struct Focus<'a> {
     topic: &'a Topic,
     vietnamese: bool,
