@@ -857,31 +857,39 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
     eprintln!("searching in-process …");
     let mut matched_total = 0;
     for q in &queries {
-        matched_total += search(&index, &search_request(q)).map_or(0, |r| r.total);
+        matched_total += search(&index, &search_request(q))?.total;
     }
     // How much of the corpus a query matches: what a search's cost grows with.
     let mean_matches_per_search = matched_total as f64 / options.queries.max(1) as f64;
-    let search_in_process = fastest_of(SEQUENTIAL_PASSES, || {
-        let (samples, wall) = concurrently(&queries, 1, |_, q| {
-            let _ = search(&index, &search_request(q));
-        });
-        latency(samples, wall)
-    });
-    let (parallel, wall) = concurrently(&queries, options.clients, |_, q| {
-        let _ = search(&index, &search_request(q));
-    });
-    let search_in_process_concurrent = latency(parallel, wall);
+    // As through HTTP, a fast error is no measurement: errors are counted, and any
+    // fails the bench.
+    let errors = std::sync::atomic::AtomicUsize::new(0);
+    let check = |ok: bool| {
+        if !ok {
+            errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    };
+    let run_search = |_: usize, q: &String| check(search(&index, &search_request(q)).is_ok());
     let weights = settings.matching.clone();
-    let match_in_process = fastest_of(SEQUENTIAL_PASSES, || {
-        let (samples, wall) = concurrently(&sources, 1, |_, source| {
-            let _ = find_matches(&index, source, &weights, today, 10);
-        });
+    let run_match = |_: usize, source: &IndexedListing| {
+        check(find_matches(&index, source, &weights, today, 10).is_ok())
+    };
+    let search_in_process = fastest_of(SEQUENTIAL_PASSES, || {
+        let (samples, wall) = concurrently(&queries, 1, run_search);
         latency(samples, wall)
     });
-    let (matched, wall) = concurrently(&sources, options.clients, |_, source| {
-        let _ = find_matches(&index, source, &weights, today, 10);
+    let (parallel, wall) = concurrently(&queries, options.clients, run_search);
+    let search_in_process_concurrent = latency(parallel, wall);
+    let match_in_process = fastest_of(SEQUENTIAL_PASSES, || {
+        let (samples, wall) = concurrently(&sources, 1, run_match);
+        latency(samples, wall)
     });
+    let (matched, wall) = concurrently(&sources, options.clients, run_match);
     let match_in_process_concurrent = latency(matched, wall);
+    let errors = errors.into_inner();
+    if errors > 0 {
+        anyhow::bail!("{errors} in-process searches or matches failed");
+    }
 
     eprintln!("through HTTP with {} clients …", options.clients);
     let (sender, receiver) = std::sync::mpsc::channel();
