@@ -283,7 +283,17 @@ impl DocSet for WordGroupsScorer {
             return self.doc();
         }
         if self.hits.last().is_some_and(|(last, _)| *last >= target) {
-            self.cursor += self.hits[self.cursor..].partition_point(|(doc, _)| *doc < target);
+            // Under a filter the target is usually a few hits ahead: gallop, then
+            // search the last step only. A binary search over the whole window was
+            // a sixth of a match.
+            let rest = &self.hits[self.cursor..];
+            let mut step = 1;
+            while step < rest.len() && rest[step].0 < target {
+                step *= 2;
+            }
+            let from = step / 2;
+            let to = step.min(rest.len());
+            self.cursor += from + rest[from..to].partition_point(|(doc, _)| *doc < target);
             return self.doc();
         }
         for term in &mut self.terms {
@@ -456,6 +466,39 @@ mod tests {
                 assert!(!expected.is_empty());
             }
             assert_same(&got, &expected);
+        }
+    }
+
+    #[test]
+    fn seeks_land_on_the_first_match_at_or_after_the_target() {
+        let (index, text, _) = index();
+        let groups: Vec<Vec<(Term, Score)>> = vec![
+            vec![(term(text, "nuoc"), 1.0)],
+            vec![(term(text, "bun"), 1.0)],
+        ];
+        let expected: Vec<DocId> = all(&index, &reference(&groups, &[], 1))
+            .into_iter()
+            .map(|(address, _)| address.doc_id)
+            .collect();
+        let searcher = index.reader().unwrap().searcher();
+        let segment = &searcher.segment_readers()[0];
+        let query = ours(&groups, &[], 1);
+        let weight = query
+            .weight(EnableScoring::enabled_from_searcher(&searcher))
+            .unwrap();
+        // Gaps from the next match to well past a window.
+        for gap in [1, 2, 3, 5, 17, 64, 300, 5_000] {
+            let mut scorer = weight.scorer(segment, 1.0).unwrap();
+            let mut target = 0;
+            while target < 10_000 {
+                let want = expected
+                    .iter()
+                    .copied()
+                    .find(|doc| *doc >= target.max(scorer.doc()))
+                    .unwrap_or(TERMINATED);
+                assert_eq!(scorer.seek(target), want, "gap {gap}, target {target}");
+                target += gap;
+            }
         }
     }
 
