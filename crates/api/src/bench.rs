@@ -880,6 +880,7 @@ fn measure(options: &BenchOptions, settings: Settings) -> anyhow::Result<Report>
     });
     let (parallel, wall) = concurrently(&queries, options.clients, run_search);
     let search_in_process_concurrent = latency(parallel, wall);
+    eprintln!("matching in-process …");
     let match_in_process = fastest_of(SEQUENTIAL_PASSES, || {
         let (samples, wall) = concurrently(&sources, 1, run_match);
         latency(samples, wall)
