@@ -381,7 +381,9 @@ impl LongTail {
 struct Focus<'a> {
     topic: &'a Topic,
     vietnamese: bool,
-    phrases: Vec<&'a str>,
+    /// The topic's phrases in the listing's language.
+    topic_phrases: &'static [&'static str],
+    phrases: Vec<&'static str>,
     own: [String; 2],
 }
 
@@ -389,8 +391,8 @@ impl<'a> Focus<'a> {
     fn new(rng: &mut StdRng, tail: &LongTail) -> Self {
         let topic = TOPICS.choose(rng).unwrap_or(&TOPICS[0]);
         let vietnamese = rng.random_bool(0.5);
-        let words = if vietnamese { topic.vi } else { topic.en };
-        let phrases = words.choose_multiple(rng, 2).copied().collect();
+        let topic_phrases = if vietnamese { topic.vi } else { topic.en };
+        let phrases = topic_phrases.choose_multiple(rng, 2).copied().collect();
         let own = [
             tail.word(rng, vietnamese).to_owned(),
             tail.word(rng, vietnamese).to_owned(),
@@ -398,22 +400,18 @@ impl<'a> Focus<'a> {
         Self {
             topic,
             vietnamese,
+            topic_phrases,
             phrases,
             own,
         }
     }
 
     /// Mostly one of the listing's own phrases, sometimes another of its topic.
-    fn phrase(&self, rng: &mut StdRng) -> &'a str {
-        let words = if self.vietnamese {
-            self.topic.vi
-        } else {
-            self.topic.en
-        };
+    fn phrase(&self, rng: &mut StdRng) -> &'static str {
         let pool = if rng.random_bool(0.8) {
             &self.phrases[..]
         } else {
-            words
+            self.topic_phrases
         };
         pool.choose(rng).copied().unwrap_or_default()
     }
@@ -481,13 +479,17 @@ fn synthetic(
     let summary = focus.sentence(rng, tail);
     let target = rng.random_range(MIN_DESCRIPTION..MAX_DESCRIPTION);
     let mut description = String::new();
-    while description.chars().count() < target {
+    // Counted as it grows, rather than recounting the whole text twice a sentence.
+    let mut length = 0;
+    while length < target {
         let next = focus.sentence(rng, tail);
-        if description.chars().count() + next.chars().count() > MAX_DESCRIPTION {
+        let next_length = next.chars().count();
+        if length + next_length > MAX_DESCRIPTION {
             break;
         }
         description.push_str(&next);
         description.push(' ');
+        length += next_length + 1;
     }
     let now = Utc::now();
     let mode_count = rng.random_range(1..=3);
