@@ -320,8 +320,10 @@ pub fn per_query(
     dataset: &Dataset,
     weights: &MatchWeights,
 ) -> Result<BTreeMap<String, Scores>, EvalError> {
+    // The needs are indexed with the offers, as on a live exchange: they count in
+    // the words' document frequencies, and each need finds itself in the index.
     let index = ListingIndex::in_memory()?;
-    for listing in &dataset.corpus {
+    for listing in dataset.corpus.iter().chain(&dataset.queries) {
         index.upsert(listing)?;
     }
     index.commit(0)?;

@@ -118,7 +118,11 @@ pub fn find_matches(
     // The source text is analysed once: for the query and for the matched terms.
     let text = source.query_text();
     let (words, pairs) = analysis::query_terms(&text, 400, 400);
-    if let Some(text) = salient_query(&searcher, &fields, &text, &words, &pairs) {
+    // A published source is in the index itself: its own words must occur in at
+    // least one other listing to be worth searching for.
+    let own_id = Term::from_field_text(fields.id, &source.id);
+    let min_doc_freq = 1 + u64::from(searcher.doc_freq(&own_id)? > 0);
+    if let Some(text) = salient_query(&searcher, &fields, &text, &words, &pairs, min_doc_freq) {
         // The filters count for nothing, so that the text value is the text's own
         // relevance: scored, the kind's term added the same amount to every one.
         let query = BooleanQuery::new(vec![
@@ -192,14 +196,16 @@ const SALIENT_STEMS: usize = 8;
 const SALIENT_BIGRAMS: usize = 16;
 
 /// A query over the listing's most telling terms: those that occur in the fewest
-/// listings (and at least one). A long description yields hundreds of terms; the
-/// rare ones carry what it is about, and the common ones only cost time.
+/// listings (and in at least `min_doc_freq`, so that a word of the source's own
+/// is not chosen). A long description yields hundreds of terms; the rare ones
+/// carry what it is about, and the common ones only cost time.
 fn salient_query(
     searcher: &tantivy::Searcher,
     fields: &crate::index::Fields,
     text: &str,
     words: &[String],
     pairs: &[String],
+    min_doc_freq: u64,
 ) -> Option<Box<dyn Query>> {
     let stems = analysis::stemmed_terms(text);
     let rarest = |terms: Vec<String>, field: tantivy::schema::Field, keep: usize| -> Vec<String> {
@@ -210,7 +216,7 @@ fn salient_query(
                 let df = searcher
                     .doc_freq(&Term::from_field_text(field, &term))
                     .ok()?;
-                (df > 0).then_some((df, position, term))
+                (df >= min_doc_freq).then_some((df, position, term))
             })
             .collect();
         counted.sort();
@@ -220,7 +226,13 @@ fn salient_query(
             .map(|(_, _, term)| term)
             .collect()
     };
-    let words = rarest(words.to_vec(), fields.body, SALIENT_WORDS);
+    // Numbers (quantities, years) say nothing about what a listing is.
+    let words: Vec<String> = words
+        .iter()
+        .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
+        .cloned()
+        .collect();
+    let words = rarest(words, fields.body, SALIENT_WORDS);
     let stems = rarest(stems, fields.body_stem, SALIENT_STEMS);
     let pairs = rarest(pairs.to_vec(), fields.bigrams, SALIENT_BIGRAMS);
     terms_query(fields, &words, &stems, &pairs)

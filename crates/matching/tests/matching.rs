@@ -290,6 +290,34 @@ fn matches_rank_the_right_offer_and_explain_it() {
 }
 
 #[test]
+fn a_published_need_searches_with_words_other_listings_share() {
+    // The need is in the index itself; the words only it uses (more than the
+    // salient terms' quota) must not crowd out the one it shares with an offer.
+    let index = corpus();
+    let own_words: Vec<String> = (0..30).map(|n| format!("riengbiet{n}")).collect();
+    let need = listing(
+        "n9",
+        ListingKind::Need,
+        "enterprise",
+        "Yêu cầu kỹ thuật",
+        &format!("{} asen", own_words.join(" ")),
+        &["9.9"],
+    );
+    index.upsert(&need).unwrap();
+    index.commit(5).unwrap();
+    let matches = find_matches(&index, &need, &MatchWeights::default(), today(), 10).unwrap();
+    let o2 = matches.iter().find(|m| m.listing.id == "o2").unwrap();
+    let text = o2
+        .explanation
+        .components
+        .iter()
+        .find(|c| c.name == "text")
+        .unwrap();
+    assert!(text.value > 0.9, "text {:?}", text);
+    assert_eq!(o2.explanation.matched_terms, ["asen"]);
+}
+
+#[test]
 fn matches_never_include_the_same_organisation() {
     let index = corpus();
     let own = listing(
