@@ -1,5 +1,6 @@
 //! Text analysis shared by indexing and querying, so both sides agree on terms.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::LazyLock;
 
@@ -14,18 +15,36 @@ use crate::tokenizer::WordTokenizer;
 pub const FOLDED: &str = "techex_folded";
 /// As [`FOLDED`], then English stems: `treatments` → `treatment`.
 pub const STEMMED: &str = "techex_stemmed";
-/// Pre-built bigram terms separated by spaces (see [`bigrams`]).
-pub const BIGRAMS: &str = "techex_bigrams";
+/// Pre-built bigram terms separated by spaces (see [`bigrams`]). Numbered: when the
+/// way bigrams are built changes, so does the name, and an index built the old
+/// way no longer matches the schema and is rebuilt from the outbox on start.
+pub const BIGRAMS: &str = "techex_bigrams_2";
 
-/// Small stop lists: function words that carry no topic in either language.
-const STOP_WORDS: &[&str] = &[
-    // English
+/// English function words, matched as typed.
+const STOP_WORDS_EN: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "into",
     "is", "it", "its", "of", "on", "or", "our", "that", "the", "this", "to", "was", "we", "with",
-    "which", "will", "can", "per", // Vietnamese, folded
+    "which", "will", "can", "per",
+];
+
+/// Vietnamese function words, matched as typed, with their diacritics: folded,
+/// most are also content words (`có` and `cơ khí`, `với` and `vôi`, `từ` and `tự
+/// động`, `đã` and `Đà Nẵng`). `bằng` (`cân bằng`, `đồng bằng`) and `cần` (`Cần
+/// Thơ`) are left out for the same reason.
+const STOP_WORDS_VI: &[&str] = &[
+    "và", "của", "cho", "các", "một", "những", "là", "có", "được", "trong", "với", "để", "tại",
+    "từ", "khi", "này", "theo", "đến", "về", "trên", "đã", "sẽ", "cũng", "như", "thì", "mà", "hay",
+    "hoặc", "nhiều",
+];
+
+/// The same words typed without diacritics, taken as function words only in a
+/// text typed without them: in one with diacritics, `co` is `cơ` or `cô`, not
+/// `có`. A query of nothing but such words searches for them all the same
+/// ([`query_terms`]): `co khi` may well mean `cơ khí`.
+const STOP_WORDS_VI_PLAIN: &[&str] = &[
     "va", "cua", "cho", "cac", "mot", "nhung", "la", "co", "duoc", "trong", "voi", "de", "tai",
-    "tu", "khi", "nay", "theo", "den", "ve", "tren", "da", "se", "bang", "cung", "nhu", "thi",
-    "ma", "hay", "hoac", "nhieu", "can",
+    "tu", "khi", "nay", "theo", "den", "ve", "tren", "da", "se", "cung", "nhu", "thi", "ma", "hay",
+    "hoac", "nhieu", "bang",
 ];
 
 pub fn register(manager: &TokenizerManager) {
@@ -58,94 +77,196 @@ pub fn normalise(text: &str) -> String {
     techex_domain::text::nfc(text)
 }
 
-/// The folded word tokens of `text`, in order.
-pub fn folded_tokens(text: &str) -> Vec<String> {
-    let mut analyzer = folded_analyzer();
-    let normalised = normalise(text);
-    let mut stream = analyzer.token_stream(&normalised);
-    let mut tokens = Vec::new();
-    while stream.advance() {
-        tokens.push(stream.token().text.clone());
-    }
-    tokens
-}
-
 /// The distinct English stems of `text`'s content words (for the `*_stem` fields).
 pub fn stemmed_terms(text: &str) -> Vec<String> {
     let mut analyzer = stemmed_analyzer();
     let normalised = normalise(text);
+    let function_words = FunctionWords::of(&normalised);
     let mut stream = analyzer.token_stream(&normalised);
     let mut seen = BTreeSet::new();
     let mut stems = Vec::new();
     while stream.advance() {
-        let stem = stream.token().text.clone();
-        if stem.chars().count() > 2 && !is_stop_word(&stem) && seen.insert(stem.clone()) {
-            stems.push(stem);
+        let token = stream.token();
+        let typed = &normalised[token.offset_from..token.offset_to];
+        if token.text.chars().count() > 2
+            && !function_words.contains(typed)
+            && seen.insert(token.text.clone())
+        {
+            stems.push(token.text.clone());
         }
     }
     stems
 }
 
-pub fn is_stop_word(term: &str) -> bool {
-    // Asked for every token of every listing and query: a set, not a scan of the list.
-    static SET: LazyLock<HashSet<&'static str>> =
-        LazyLock::new(|| STOP_WORDS.iter().copied().collect());
-    SET.contains(term)
+/// A word of a text: lower-cased and folded, and whether it is a function word
+/// there (decided on the word as typed, before folding).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    pub folded: String,
+    pub stop: bool,
+}
+
+/// The words of `text`, in order.
+pub fn words(text: &str) -> Vec<Word> {
+    let mut analyzer = folded_analyzer();
+    let normalised = normalise(text);
+    let function_words = FunctionWords::of(&normalised);
+    let mut stream = analyzer.token_stream(&normalised);
+    let mut words = Vec::new();
+    while stream.advance() {
+        let token = stream.token();
+        words.push(Word {
+            folded: token.text.clone(),
+            stop: function_words.contains(&normalised[token.offset_from..token.offset_to]),
+        });
+    }
+    words
+}
+
+/// Which words are function words in one text.
+struct FunctionWords {
+    /// Whether the text is written with Vietnamese diacritics.
+    diacritics: bool,
+}
+
+impl FunctionWords {
+    fn of(text: &str) -> Self {
+        Self {
+            diacritics: text.chars().any(|c| !c.is_ascii() && c.is_alphabetic()),
+        }
+    }
+
+    fn contains(&self, typed: &str) -> bool {
+        // Asked for every token of every listing and query: sets, not scans.
+        static SETS: LazyLock<[HashSet<&'static str>; 3]> = LazyLock::new(|| {
+            [STOP_WORDS_EN, STOP_WORDS_VI, STOP_WORDS_VI_PLAIN]
+                .map(|list| list.iter().copied().collect())
+        });
+        // The longest function word, `những`, is 9 bytes.
+        if typed.len() > 10 {
+            return false;
+        }
+        let lower = if typed.chars().any(char::is_uppercase) {
+            Cow::Owned(typed.to_lowercase())
+        } else {
+            Cow::Borrowed(typed)
+        };
+        let [english, vietnamese, plain] = &*SETS;
+        english.contains(&*lower)
+            || vietnamese.contains(&*lower)
+            || (!self.diacritics && plain.contains(&*lower))
+    }
 }
 
 /// Adjacent pairs of content words, joined by `_`: `xu_ly nuoc_thai …`. Most
 /// Vietnamese words are two syllables, so a bigram is a word where a syllable alone
 /// is ambiguous (`thai` in `nước thải` versus `Thái Bình`).
-pub fn bigrams(tokens: &[String]) -> Vec<String> {
-    tokens
+pub fn bigrams(words: &[Word]) -> Vec<String> {
+    words
         .windows(2)
-        .filter(|pair| !is_stop_word(&pair[0]) && !is_stop_word(&pair[1]))
-        .map(|pair| format!("{}_{}", pair[0], pair[1]))
+        .filter(|pair| !pair[0].stop && !pair[1].stop)
+        .map(|pair| format!("{}_{}", pair[0].folded, pair[1].folded))
         .collect()
 }
 
 /// The distinct content terms of `text` (folded words without stop words) and its
 /// distinct bigrams, each capped, in first-seen order.
 pub fn query_terms(text: &str, max_words: usize, max_bigrams: usize) -> (Vec<String>, Vec<String>) {
-    let tokens = folded_tokens(text);
+    let all = words(text);
+    // A text of function words only (`the`, `co khi`) is searched for them.
+    let only_function_words = all.iter().all(|w| w.stop);
     let mut seen = BTreeSet::new();
-    let words: Vec<String> = tokens
+    let content: Vec<String> = all
         .iter()
-        .filter(|t| {
-            !is_stop_word(t) && (t.chars().count() > 1 || t.chars().all(|c| c.is_ascii_digit()))
-        })
+        .filter(|w| !w.stop || only_function_words)
+        .map(|w| &w.folded)
+        .filter(|t| t.chars().count() > 1 || t.chars().all(|c| c.is_ascii_digit()))
         .filter(|t| seen.insert((*t).clone()))
         .take(max_words)
         .cloned()
         .collect();
     let mut seen = BTreeSet::new();
-    let pairs: Vec<String> = bigrams(&tokens)
+    let pairs: Vec<String> = bigrams(&all)
         .into_iter()
         .filter(|b| seen.insert(b.clone()))
         .take(max_bigrams)
         .collect();
-    (words, pairs)
+    (content, pairs)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn folded(text: &str) -> Vec<String> {
+        words(text).into_iter().map(|w| w.folded).collect()
+    }
+
+    fn stops(text: &str) -> Vec<String> {
+        words(text)
+            .into_iter()
+            .filter(|w| w.stop)
+            .map(|w| w.folded)
+            .collect()
+    }
+
     #[test]
     fn folds_vietnamese_including_d_and_decomposed_input() {
         assert_eq!(
-            folded_tokens("Công nghệ xử lý nước thải Đồng Nai"),
+            folded("Công nghệ xử lý nước thải Đồng Nai"),
             ["cong", "nghe", "xu", "ly", "nuoc", "thai", "dong", "nai"]
         );
         let decomposed = "nu\u{031b}\u{0301}o\u{031b}c tha\u{0309}i"; // "nước thải" in NFD
-        assert_eq!(folded_tokens(decomposed), ["nuoc", "thai"]);
+        assert_eq!(folded(decomposed), ["nuoc", "thai"]);
+    }
+
+    #[test]
+    fn function_words_are_told_apart_before_folding() {
+        // Content words that fold to a function word stay.
+        for text in [
+            "cơ khí",
+            "trồng lúa",
+            "vôi",
+            "đèn LED",
+            "Đà Nẵng",
+            "tự động",
+            "cân bằng",
+            "đồng bằng",
+            "Cần Thơ",
+            "tái chế",
+            "dược liệu",
+            "vệ sinh",
+            "ổn định",
+            "tơ tằm",
+        ] {
+            assert_eq!(stops(text), Vec::<String>::new(), "{text}");
+        }
+        assert_eq!(
+            stops("Có khi cần thiết bị của nhà máy trong tỉnh"),
+            ["co", "khi", "cua", "trong"]
+        );
+        // In a text typed without diacritics the folded forms are function words…
+        assert_eq!(
+            stops("may say cho hop tac xa bang lo dien"),
+            ["cho", "bang"]
+        );
+        // … but in one typed with them, `co` is `cơ` or `cô`.
+        assert_eq!(stops("cô giáo co giãn"), Vec::<String>::new());
+        assert_eq!(stops("The treatment OF water"), ["the", "of"]);
+        let (words, pairs) = query_terms("cơ khí", 10, 10);
+        assert_eq!(
+            (words, pairs),
+            (vec!["co".into(), "khi".into()], vec!["co_khi".into()])
+        );
+        // A query of function words only searches for them.
+        let (words, _) = query_terms("co khi", 10, 10);
+        assert_eq!(words, ["co", "khi"]);
     }
 
     #[test]
     fn bigrams_skip_stop_words() {
-        let tokens = folded_tokens("xử lý nước thải của nhà máy");
         assert_eq!(
-            bigrams(&tokens),
+            bigrams(&words("xử lý nước thải của nhà máy")),
             ["xu_ly", "ly_nuoc", "nuoc_thai", "nha_may"]
         );
     }

@@ -285,8 +285,8 @@ impl ListingIndex {
         doc.add_text(f.title_stem, &title);
         doc.add_text(f.body, &body);
         doc.add_text(f.body_stem, &body);
-        let mut pairs = analysis::bigrams(&analysis::folded_tokens(&title));
-        pairs.extend(analysis::bigrams(&analysis::folded_tokens(&body)));
+        let mut pairs = analysis::bigrams(&analysis::words(&title));
+        pairs.extend(analysis::bigrams(&analysis::words(&body)));
         doc.add_text(f.bigrams, pairs.join(" "));
         doc.add_text(f.profile, serde_json::to_string(listing)?);
 

@@ -562,8 +562,8 @@ fn matched_terms(candidate: &IndexedListing, words: &[String], pairs: &[String])
         candidate.keywords.join(" "),
         candidate.summary
     );
-    let tokens = analysis::folded_tokens(&text);
-    let candidate_words: BTreeSet<&String> = tokens.iter().collect();
+    let tokens = analysis::words(&text);
+    let candidate_words: BTreeSet<&String> = tokens.iter().map(|w| &w.folded).collect();
     let candidate_pairs: BTreeSet<String> = analysis::bigrams(&tokens).into_iter().collect();
     let mut matched: Vec<String> = pairs
         .iter()
