@@ -40,6 +40,30 @@ pub struct SearchFilters {
     pub language: Option<String>,
 }
 
+impl SearchFilters {
+    /// Whether no filter is set.
+    pub fn is_empty(&self) -> bool {
+        let Self {
+            kind,
+            sectors,
+            trl_min,
+            trl_max,
+            ip_status,
+            transfer_modes,
+            province,
+            language,
+        } = self;
+        kind.is_none()
+            && sectors.is_empty()
+            && trl_min.is_none()
+            && trl_max.is_none()
+            && ip_status.is_none()
+            && transfer_modes.is_empty()
+            && province.is_none()
+            && language.is_none()
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct SearchRequest {
     pub text: String,
@@ -74,8 +98,8 @@ pub struct SearchResults {
 pub enum WordMatch {
     /// Both words of a two-word query, two thirds of a longer one.
     Most,
-    /// Any one word: the fallback when no listing has most of them.
-    Any,
+    /// Half of them (one of two): the fallback when no listing has most.
+    Half,
 }
 
 /// The text part of a search. Each query word is one group — the word in the title
@@ -139,7 +163,7 @@ pub fn text_query(
             .map(|pair| term(fields.bigrams, pair, BIGRAM_BOOST, None)),
     );
     let required = match (word_match, words.len()) {
-        (WordMatch::Any, _) => 1,
+        (WordMatch::Half, n) => n.div_ceil(2).max(1),
         (WordMatch::Most, n @ 0..=2) => n,
         (WordMatch::Most, n) => (2 * n).div_ceil(3),
     };
@@ -261,13 +285,26 @@ pub fn filter_clauses(
 }
 
 /// Searches requiring most of the query's words, or — when no listing has them —
-/// any of them.
+/// half of them. When filters left nothing out of listings that do have most of
+/// the words, that empty answer is the answer: loosening the words would fill a
+/// filtered page with listings that share a stray syllable with the query.
 pub fn search(index: &ListingIndex, request: &SearchRequest) -> IndexResult<SearchResults> {
     let results = search_with(index, request, WordMatch::Most)?;
     if results.total > 0 || analysis::query_terms(&request.text, 3, 0).0.len() < 2 {
         return Ok(results);
     }
-    search_with(index, request, WordMatch::Any)
+    if !request.filters.is_empty() {
+        let unfiltered = SearchRequest {
+            filters: SearchFilters::default(),
+            offset: 0,
+            limit: 1,
+            ..request.clone()
+        };
+        if search_with(index, &unfiltered, WordMatch::Most)?.total > 0 {
+            return Ok(results);
+        }
+    }
+    search_with(index, request, WordMatch::Half)
 }
 
 fn search_with(

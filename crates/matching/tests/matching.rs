@@ -135,6 +135,41 @@ fn most_words_are_required_and_any_word_is_the_fallback() {
     );
     let fallback = search(&index, &request("seafood zeolite")).unwrap();
     assert_eq!(ids(&fallback.hits), ["o4"]);
+    // Four words, none with three: half of them will do (o2), one will not (o4).
+    let half = search(&index, &request("loc nuoc seafood zeolite")).unwrap();
+    assert_eq!(ids(&half.hits), ["o2"]);
+}
+
+#[test]
+fn a_filter_that_leaves_out_every_match_gives_no_results() {
+    let index = corpus();
+    index
+        .upsert(&listing(
+            "o5",
+            ListingKind::Offer,
+            "institute",
+            "Máy sấy vải dệt nhuộm",
+            "Sấy vải sau công đoạn nhuộm.",
+            &["2.3"],
+        ))
+        .unwrap();
+    index.commit(5).unwrap();
+    assert_eq!(
+        ids(&search(&index, &request("nuoc thai det nhuom"))
+            .unwrap()
+            .hits),
+        ["o1"]
+    );
+    // o1 has the words but not the sector: o5, with half of them, is no answer.
+    let mut filtered = request("nuoc thai det nhuom");
+    filtered.filters.sectors = vec!["2.3".into()];
+    let results = search(&index, &filtered).unwrap();
+    assert_eq!((results.total, results.hits.len()), (0, 0));
+    // With no listing anywhere having most of the words, the filter keeps the
+    // looser answer.
+    let mut loose = request("say det nhuom seafood zeolite");
+    loose.filters.sectors = vec!["2.3".into()];
+    assert_eq!(ids(&search(&index, &loose).unwrap().hits), ["o5"]);
 }
 
 #[test]
