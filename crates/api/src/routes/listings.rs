@@ -341,15 +341,16 @@ fn note(raw: Option<String>, field: &str) -> Result<Option<String>, ApiError> {
 }
 
 /// An edit as a JSON merge patch (RFC 7396) of the listing's fields, with the
-/// `version` it was made against.
+/// `version` it was made against, in one flat object:
+/// `{"version": 3, "title": "…", "price": null}`.
 #[derive(ToSchema)]
 #[expect(dead_code, reason = "documents the request body for OpenAPI")]
 pub struct ListingPatch {
     /// The version you read; a stale version is refused with 409.
     version: i64,
-    /// Any fields of a listing; `null` clears an optional field.
-    #[schema(inline)]
-    fields: Option<ListingRequest>,
+    /// Any fields of a listing, beside `version`; `null` clears an optional field.
+    #[serde(flatten)]
+    fields: ListingRequest,
 }
 
 /// Edits a listing. A draft or rejected listing is changed in place (a rejected
