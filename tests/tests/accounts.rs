@@ -43,7 +43,10 @@ fn register_login_and_me(db: &TestDatabase) {
     assert_eq!(me.status, 200, "{}", me.text);
     assert_eq!(me.body["user"]["id"], account["user"]["id"]);
     assert_eq!(me.body["organisation"]["id"], account["organisation"]["id"]);
-    assert_eq!(me.body["organisation"]["province"], "Hà Nội");
+    assert_eq!(
+        me.body["organisation"]["province"], "ha-noi",
+        "stored by its code"
+    );
 }
 
 fn validation_errors_name_every_field_and_store_nothing(db: &TestDatabase) {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{OrganisationId, UserId};
+use crate::taxonomy::Taxonomy;
 use crate::validation::{ValidationErrors, bounded_text};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -109,10 +110,18 @@ impl NewOrganisation {
             "kind",
             required(input.kind).and_then(|k| k.trim().parse::<OrganisationKind>()),
         );
-        let province = errors
-            .check("province", optional_text(input.province, 100))
-            .flatten();
         let country = errors.check("country", parse_country(input.country.unwrap_or("VN")));
+        // A Vietnamese organisation's province is one of the taxonomy's, stored by
+        // its code as a listing's is; elsewhere it is whatever region the form says.
+        let province = if country.as_deref().is_none_or(|c| c == "VN") {
+            errors.check(
+                "province",
+                Taxonomy::builtin().province_code(input.province),
+            )
+        } else {
+            errors.check("province", optional_text(input.province, 100))
+        }
+        .flatten();
         let website = errors
             .check("website", parse_website(input.website))
             .flatten();
@@ -189,7 +198,7 @@ mod tests {
         assert_eq!(org.name, "Viện Công nghệ Môi trường");
         assert_eq!(org.kind, OrganisationKind::ResearchInstitute);
         assert_eq!(org.country, "VN");
-        assert_eq!(org.province.as_deref(), Some("Hà Nội"));
+        assert_eq!(org.province.as_deref(), Some("ha-noi"));
     }
 
     #[test]
@@ -204,6 +213,33 @@ mod tests {
         .unwrap_err();
         let fields: Vec<&str> = errors.errors().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "kind", "country", "website"]);
+    }
+
+    #[test]
+    fn a_vietnamese_province_is_one_of_the_taxonomy_and_stored_by_code() {
+        let parse = |province, country| {
+            NewOrganisation::parse(OrganisationInput {
+                province: Some(province),
+                country: Some(country),
+                ..input()
+            })
+        };
+        assert_eq!(
+            parse("TP.HCM", "VN").unwrap().province.as_deref(),
+            Some("ho-chi-minh")
+        );
+        let errors = parse("zz", "VN").unwrap_err();
+        assert_eq!(errors.errors()[0].field, "province");
+        assert!(
+            errors.errors()[0]
+                .message
+                .contains("'zz' is not a province")
+        );
+        // Abroad, the region is free text.
+        assert_eq!(
+            parse("Bangkok", "TH").unwrap().province.as_deref(),
+            Some("Bangkok")
+        );
     }
 
     #[test]

@@ -296,6 +296,21 @@ impl Taxonomy {
         }
         self.province_names.get(&key).map(|&i| &self.provinces[i])
     }
+
+    /// The code of the province a form names (blank: none), or why there is none.
+    pub fn province_code(&self, raw: Option<&str>) -> Result<Option<String>, String> {
+        match raw.map(str::trim).filter(|p| !p.is_empty()) {
+            None => Ok(None),
+            Some(text) => self
+                .find_province(text)
+                .map(|p| Some(p.code.clone()))
+                .ok_or_else(|| {
+                    format!(
+                        "'{text}' is not a province (GET /api/v1/taxonomy/provinces lists them)"
+                    )
+                }),
+        }
+    }
 }
 
 /// The matching key of a province name: folded (see [`fold`]), punctuation treated as

@@ -134,7 +134,7 @@ impl ListingContent {
         let province = errors
             .check(
                 "province",
-                parse_province(input.province.as_deref(), taxonomy),
+                taxonomy.province_code(input.province.as_deref()),
             )
             .flatten();
         let valid_until = errors.check(
@@ -387,18 +387,6 @@ fn parse_price(input: &PriceInput, errors: &mut ValidationErrors) -> Option<Pric
         currency: currency.unwrap_or_default(),
         negotiable,
     })
-}
-
-fn parse_province(raw: Option<&str>, taxonomy: &Taxonomy) -> Result<Option<String>, String> {
-    match raw.map(str::trim).filter(|p| !p.is_empty()) {
-        None => Ok(None),
-        Some(text) => taxonomy
-            .find_province(text)
-            .map(|p| Some(p.code.clone()))
-            .ok_or_else(|| {
-                format!("'{text}' is not a province (GET /api/v1/taxonomy/provinces lists them)")
-            }),
-    }
 }
 
 fn parse_valid_until(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, String> {
