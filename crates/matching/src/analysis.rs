@@ -172,13 +172,16 @@ pub fn bigrams(words: &[Word]) -> Vec<String> {
 /// The distinct content terms of `text` (folded words without stop words) and its
 /// distinct bigrams, each capped, in first-seen order.
 pub fn query_terms(text: &str, max_words: usize, max_bigrams: usize) -> (Vec<String>, Vec<String>) {
-    let all = words(text);
-    // A text of function words only (`the`, `co khi`) is searched for them.
-    let only_function_words = all.iter().all(|w| w.stop);
+    let mut all = words(text);
+    // A text of function words only (`the`, `co khi`) is searched for them, and
+    // for their pairs.
+    if all.iter().all(|w| w.stop) {
+        all.iter_mut().for_each(|w| w.stop = false);
+    }
     let mut seen = BTreeSet::new();
     let content: Vec<String> = all
         .iter()
-        .filter(|w| !w.stop || only_function_words)
+        .filter(|w| !w.stop)
         .map(|w| &w.folded)
         .filter(|t| t.chars().count() > 1 || t.chars().all(|c| c.is_ascii_digit()))
         .filter(|t| seen.insert((*t).clone()))
@@ -259,8 +262,11 @@ mod tests {
             (vec!["co".into(), "khi".into()], vec!["co_khi".into()])
         );
         // A query of function words only searches for them.
-        let (words, _) = query_terms("co khi", 10, 10);
-        assert_eq!(words, ["co", "khi"]);
+        let (words, pairs) = query_terms("co khi", 10, 10);
+        assert_eq!(
+            (words, pairs),
+            (vec!["co".into(), "khi".into()], vec!["co_khi".into()])
+        );
     }
 
     #[test]

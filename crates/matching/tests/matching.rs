@@ -141,6 +141,41 @@ fn most_words_are_required_and_any_word_is_the_fallback() {
 }
 
 #[test]
+fn words_side_by_side_beat_the_same_syllables_apart() {
+    // `cơ khí` (mechanical engineering) against a listing full of `khí` (gas)
+    // with a `cơ` (organic) elsewhere: the two-syllable word decides.
+    let index = corpus();
+    for (id, title, summary) in [
+        (
+            "o6",
+            "Lò đốt rác sinh hoạt",
+            "Khí thải, khí lò và khí nóng được làm sạch; chất hữu cơ phân hủy hết, khí ra ống khói đạt chuẩn.",
+        ),
+        (
+            "o7",
+            "Xưởng chế tạo chi tiết máy",
+            "Dịch vụ gia công cơ khí chính xác cho nhà máy, đúc và tiện phay.",
+        ),
+    ] {
+        index
+            .upsert(&listing(
+                id,
+                ListingKind::Offer,
+                "institute",
+                title,
+                summary,
+                &["2.3"],
+            ))
+            .unwrap();
+    }
+    index.commit(6).unwrap();
+    for query in ["cơ khí", "co khi"] {
+        let results = search(&index, &request(query)).unwrap();
+        assert_eq!(ids(&results.hits), ["o7", "o6"], "{query}");
+    }
+}
+
+#[test]
 fn a_filter_that_leaves_out_every_match_gives_no_results() {
     let index = corpus();
     index
