@@ -276,6 +276,18 @@ fn only_operators_review_and_rejections_need_a_reason(db: &TestDatabase) {
         .bearer(&x.institute)
         .json(&json!({"version": own.body["version"], "ip_status": "patent_pending", "patent_numbers": ["2-2025-00123"]}));
     assert_eq!(edited.body["status"], "draft", "{}", edited.text);
+    // A draft with a review decision behind it is kept for the record (and the
+    // statistics): it cannot be deleted.
+    let delete = s
+        .request(reqwest::Method::DELETE, &format!("/api/v1/listings/{id}"))
+        .bearer(&x.institute)
+        .send();
+    assert!(
+        delete.assert_problem(409, "conflict")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("record")
+    );
     assert_eq!(
         s.act(&x.institute, &id, "submit", None).body["status"],
         "pending_review"

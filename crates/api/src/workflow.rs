@@ -76,6 +76,18 @@ pub fn perform(
             message.as_deref(),
         ));
         if step == Step::Delete {
+            // Review decisions are the exchange's record (and its statistics); a
+            // draft that had one is kept, private to its owner.
+            if listings::history(conn, listing.id)?
+                .iter()
+                .any(|h| matches!(h.action, Action::Approve | Action::Reject))
+            {
+                return Err(ApiError::Conflict(
+                    "an operator has decided on this listing, and review decisions are kept \
+                     for the exchange's record: it stays a draft that only your organisation sees"
+                        .into(),
+                ));
+            }
             listings::delete(conn, listing.id)?;
             audit::append(conn, &entry)?;
             return Ok(None);

@@ -425,13 +425,14 @@ pub async fn patch(
     .await
 }
 
-/// Deletes a draft.
+/// Deletes a draft that no operator has decided on (one rejected before is kept
+/// for the exchange's record).
 #[utoipa::path(delete, path = "/api/v1/listings/{id}", tag = "listings", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "listing id")),
     responses(
         (status = 204, description = "deleted"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "not a draft"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "not a draft, or a draft with a review decision behind it"),
     ))]
 pub async fn delete(
     state: web::Data<AppState>,
