@@ -28,11 +28,17 @@ impl ValidationErrors {
         errors
     }
 
+    /// Records a violation; a second one on the same field joins the first's
+    /// message, so that a response names each field once.
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
+        let (field, message) = (field.into(), message.into());
+        match self.0.iter_mut().find(|e| e.field == field) {
+            Some(error) => {
+                error.message.push_str("; ");
+                error.message.push_str(&message);
+            }
+            None => self.0.push(FieldError { field, message }),
+        }
     }
 
     /// Records the error of `result` under `field` and returns its value, if any.
@@ -55,7 +61,9 @@ impl ValidationErrors {
 
     /// Adds all of `other`'s errors as they are.
     pub fn extend(&mut self, other: ValidationErrors) {
-        self.0.extend(other.0);
+        for error in other.0 {
+            self.add(error.field, error.message);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -118,6 +126,19 @@ mod tests {
         assert!(bounded_text("Công nghệ", 1, 8).is_err());
         assert!(bounded_text("   ", 1, 10).is_err());
         assert!(bounded_text("a\u{0}b", 1, 10).is_err());
+    }
+
+    #[test]
+    fn a_field_is_named_once_with_all_its_violations() {
+        let mut errors = ValidationErrors::new();
+        errors.add("price.max", "must not be negative");
+        errors.add("title", "is required");
+        errors.add("price.max", "must not be less than price.min");
+        assert_eq!(errors.errors().len(), 2);
+        assert_eq!(
+            errors.errors()[0].message,
+            "must not be negative; must not be less than price.min"
+        );
     }
 
     #[test]
