@@ -164,7 +164,23 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
-        ApiError::Validation(ValidationErrors::single(field_name(&path), message))
+        // serde names a repeated, unknown or missing parameter in its message, at
+        // the root; the parameter is the field.
+        let named = ["duplicate field `", "unknown field `", "missing field `"]
+            .iter()
+            .find_map(|prefix| message.strip_prefix(prefix))
+            .and_then(|rest| rest.split('`').next());
+        let field = match named {
+            Some(name) => name.to_owned(),
+            None if path.is_empty() || path == "." => "query".to_owned(),
+            None => path,
+        };
+        let message = match message.as_str() {
+            // What u32's parser says of `-1` or `1.5`.
+            "invalid digit found in string" => "must be a whole number, 0 or more".to_owned(),
+            _ => message,
+        };
+        ApiError::Validation(ValidationErrors::single(field, message))
     })
 }
 
@@ -295,6 +311,15 @@ mod tests {
         assert_eq!(
             fields(parse_query::<Paging>("page=two").unwrap_err()),
             ["page"]
+        );
+        assert_eq!(
+            fields(parse_query::<Paging>("page=1&page=2").unwrap_err()),
+            ["page"]
+        );
+        let negative = parse_query::<Paging>("page=-1").unwrap_err();
+        assert!(
+            format!("{negative:?}").contains("whole number"),
+            "{negative:?}"
         );
     }
 }
