@@ -26,6 +26,10 @@ pub const TITLE_BOOST: Score = 2.5;
 pub const BODY_BOOST: Score = 1.0;
 pub const STEM_BOOST: Score = 0.6;
 pub const BIGRAM_BOOST: Score = 1.5;
+/// A search's own word pairs count for more than a match's: a search is a few
+/// words the user typed side by side, and a listing that has them side by side
+/// (`cơ khí`) is about them, where one with `khí thải` and `hữu cơ` is not.
+pub const SEARCH_BIGRAM_BOOST: Score = 4.0;
 
 #[derive(Clone, Debug, Default)]
 pub struct SearchFilters {
@@ -160,7 +164,7 @@ pub fn text_query(
     terms.extend(
         pairs
             .iter()
-            .map(|pair| term(fields.bigrams, pair, BIGRAM_BOOST, None)),
+            .map(|pair| term(fields.bigrams, pair, SEARCH_BIGRAM_BOOST, None)),
     );
     let required = match (word_match, words.len()) {
         (WordMatch::Half, n) => n.div_ceil(2).max(1),
