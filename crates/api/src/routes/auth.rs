@@ -30,9 +30,13 @@ pub struct RegisterRequest {
 #[serde(deny_unknown_fields)]
 pub struct OrganisationForm {
     /// 2–200 characters.
+    #[schema(required = true)]
     pub name: Option<String>,
     /// research_institute, university, enterprise, startup or exchange.
+    #[schema(required = true)]
     pub kind: Option<String>,
+    /// In Vietnam, a province code or name from GET /api/v1/taxonomy/provinces
+    /// (stored as its code); abroad, free text.
     pub province: Option<String>,
     /// ISO 3166-1 alpha-2; default VN.
     pub country: Option<String>,
@@ -43,9 +47,12 @@ pub struct OrganisationForm {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserForm {
+    #[schema(required = true)]
     pub email: Option<String>,
     /// 10–128 characters.
+    #[schema(required = true)]
     pub password: Option<String>,
+    #[schema(required = true)]
     pub full_name: Option<String>,
 }
 

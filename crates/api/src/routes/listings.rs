@@ -34,7 +34,7 @@ type Problem = crate::problem::Problem;
 #[derive(ToSchema)]
 #[expect(dead_code, reason = "documents the request body for OpenAPI")]
 pub struct ListingRequest {
-    /// offer or need (on creation only).
+    /// offer or need: required on creation, and not changed by an edit.
     kind: Option<String>,
     /// 5–200 characters.
     title: String,
@@ -607,6 +607,7 @@ fn reviewed_version(version: Option<i64>, errors: &mut ValidationErrors) {
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
     /// The version reviewed; a listing changed since is refused with 409.
+    #[schema(required = true)]
     pub version: Option<i64>,
     /// A note kept in the listing's history.
     pub message: Option<String>,
