@@ -70,19 +70,24 @@ fn corpus() -> ListingIndex {
         ),
     ];
     for (id, title, summary, sectors) in offers {
-        index
-            .upsert(&listing(
-                id,
-                ListingKind::Offer,
-                "institute",
-                title,
-                summary,
-                sectors,
-            ))
-            .unwrap();
+        add_offer(&index, id, title, summary, sectors);
     }
     index.commit(4).unwrap();
     index
+}
+
+/// An offer of the institute, not yet committed.
+fn add_offer(index: &ListingIndex, id: &str, title: &str, summary: &str, sectors: &[&str]) {
+    index
+        .upsert(&listing(
+            id,
+            ListingKind::Offer,
+            "institute",
+            title,
+            summary,
+            sectors,
+        ))
+        .unwrap();
 }
 
 fn ids(hits: &[techex_matching::SearchHit]) -> Vec<&str> {
@@ -157,16 +162,7 @@ fn words_side_by_side_beat_the_same_syllables_apart() {
             "Dịch vụ gia công cơ khí chính xác cho nhà máy, đúc và tiện phay.",
         ),
     ] {
-        index
-            .upsert(&listing(
-                id,
-                ListingKind::Offer,
-                "institute",
-                title,
-                summary,
-                &["2.3"],
-            ))
-            .unwrap();
+        add_offer(&index, id, title, summary, &["2.3"]);
     }
     index.commit(6).unwrap();
     for query in ["cơ khí", "co khi"] {
@@ -178,16 +174,13 @@ fn words_side_by_side_beat_the_same_syllables_apart() {
 #[test]
 fn a_filter_that_leaves_out_every_match_gives_no_results() {
     let index = corpus();
-    index
-        .upsert(&listing(
-            "o5",
-            ListingKind::Offer,
-            "institute",
-            "Máy sấy vải dệt nhuộm",
-            "Sấy vải sau công đoạn nhuộm.",
-            &["2.3"],
-        ))
-        .unwrap();
+    add_offer(
+        &index,
+        "o5",
+        "Máy sấy vải dệt nhuộm",
+        "Sấy vải sau công đoạn nhuộm.",
+        &["2.3"],
+    );
     index.commit(5).unwrap();
     assert_eq!(
         ids(&search(&index, &request("nuoc thai det nhuom"))
