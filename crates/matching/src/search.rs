@@ -289,9 +289,9 @@ pub fn filter_clauses(
 }
 
 /// Searches requiring most of the query's words, or — when no listing has them —
-/// half of them. When filters left nothing out of listings that do have most of
-/// the words, that empty answer is the answer: loosening the words would fill a
-/// filtered page with listings that share a stray syllable with the query.
+/// half of them. When it is the filters that left out every listing with most of
+/// the words, the empty answer stands: loosening the words would fill a filtered
+/// page with listings that share a stray syllable with the query.
 pub fn search(index: &ListingIndex, request: &SearchRequest) -> IndexResult<SearchResults> {
     let results = search_with(index, request, WordMatch::Most)?;
     if results.total > 0 || analysis::query_terms(&request.text, 3, 0).0.len() < 2 {
