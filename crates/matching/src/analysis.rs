@@ -18,7 +18,7 @@ pub const STEMMED: &str = "techex_stemmed";
 /// Pre-built bigram terms separated by spaces (see [`bigrams`]). Numbered: when the
 /// way bigrams are built changes, so does the name, and an index built the old
 /// way no longer matches the schema and is rebuilt from the outbox on start.
-pub const BIGRAMS: &str = "techex_bigrams_2";
+pub const BIGRAMS: &str = "techex_bigrams_3";
 
 /// English function words, matched as typed.
 const STOP_WORDS_EN: &[&str] = &[
@@ -158,19 +158,41 @@ impl FunctionWords {
     }
 }
 
-/// Adjacent pairs of content words, joined by `_`: `xu_ly nuoc_thai …`. Most
-/// Vietnamese words are two syllables, so a bigram is a word where a syllable alone
-/// is ambiguous (`thai` in `nước thải` versus `Thái Bình`).
+/// Adjacent pairs of words, joined by `_`: `xu_ly nuoc_thai …`. Most Vietnamese
+/// words are two syllables, so a bigram is a word where a syllable alone is
+/// ambiguous (`thai` in `nước thải` versus `Thái Bình`). Every pair is indexed,
+/// function words included: `từ` is *from* but `từ tính` is magnetism, and typed
+/// without diacritics `tu dong` is `tự động`.
 pub fn bigrams(words: &[Word]) -> Vec<String> {
+    pairs(words, |_| true)
+}
+
+/// The pairs of two content words: those that say what a whole description is
+/// about (a match's salient pairs, its explanation), where `thai_cua` says nothing.
+pub fn content_bigrams(words: &[Word]) -> Vec<String> {
+    pairs(words, |pair| !pair[0].stop && !pair[1].stop)
+}
+
+fn pairs(words: &[Word], keep: impl Fn(&[Word]) -> bool) -> Vec<String> {
     words
         .windows(2)
-        .filter(|pair| !pair[0].stop && !pair[1].stop)
+        .filter(|pair| keep(pair))
         .map(|pair| format!("{}_{}", pair[0].folded, pair[1].folded))
         .collect()
 }
 
+/// The distinct pairs of a search's text, function words included, capped.
+pub fn query_pairs(text: &str, max: usize) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    bigrams(&words(text))
+        .into_iter()
+        .filter(|b| seen.insert(b.clone()))
+        .take(max)
+        .collect()
+}
+
 /// The distinct content terms of `text` (folded words without stop words) and its
-/// distinct bigrams, each capped, in first-seen order.
+/// distinct pairs of content words, each capped, in first-seen order.
 pub fn query_terms(text: &str, max_words: usize, max_bigrams: usize) -> (Vec<String>, Vec<String>) {
     let mut all = words(text);
     // A text of function words only (`the`, `co khi`) is searched for them, and
@@ -189,7 +211,7 @@ pub fn query_terms(text: &str, max_words: usize, max_bigrams: usize) -> (Vec<Str
         .cloned()
         .collect();
     let mut seen = BTreeSet::new();
-    let pairs: Vec<String> = bigrams(&all)
+    let pairs: Vec<String> = content_bigrams(&all)
         .into_iter()
         .filter(|b| seen.insert(b.clone()))
         .take(max_bigrams)
@@ -270,10 +292,26 @@ mod tests {
     }
 
     #[test]
-    fn bigrams_skip_stop_words() {
+    fn content_pairs_skip_function_words_and_indexed_pairs_do_not() {
+        let text = words("xử lý nước thải của nhà máy");
         assert_eq!(
-            bigrams(&words("xử lý nước thải của nhà máy")),
+            content_bigrams(&text),
             ["xu_ly", "ly_nuoc", "nuoc_thai", "nha_may"]
+        );
+        assert_eq!(
+            bigrams(&text),
+            [
+                "xu_ly",
+                "ly_nuoc",
+                "nuoc_thai",
+                "thai_cua",
+                "cua_nha",
+                "nha_may"
+            ]
+        );
+        assert_eq!(
+            query_pairs("vật liệu từ tính, từ tính", 10),
+            ["vat_lieu", "lieu_tu", "tu_tinh", "tinh_tu"]
         );
     }
 

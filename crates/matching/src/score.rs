@@ -564,7 +564,8 @@ fn matched_terms(candidate: &IndexedListing, words: &[String], pairs: &[String])
     );
     let tokens = analysis::words(&text);
     let candidate_words: BTreeSet<&String> = tokens.iter().map(|w| &w.folded).collect();
-    let candidate_pairs: BTreeSet<String> = analysis::bigrams(&tokens).into_iter().collect();
+    let candidate_pairs: BTreeSet<String> =
+        analysis::content_bigrams(&tokens).into_iter().collect();
     let mut matched: Vec<String> = pairs
         .iter()
         .filter(|p| candidate_pairs.contains(*p))

@@ -120,7 +120,8 @@ pub fn text_query(
     max_bigrams: usize,
     word_match: WordMatch,
 ) -> Option<Box<dyn Query>> {
-    let (words, pairs) = analysis::query_terms(text, max_words, max_bigrams);
+    let (words, _) = analysis::query_terms(text, max_words, 0);
+    let pairs = analysis::query_pairs(text, max_bigrams);
     if words.is_empty() {
         let stems: Vec<String> = analysis::stemmed_terms(text)
             .into_iter()

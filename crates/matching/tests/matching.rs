@@ -172,6 +172,28 @@ fn words_side_by_side_beat_the_same_syllables_apart() {
 }
 
 #[test]
+fn pairs_span_function_words() {
+    // `từ` is "from", but `từ tính` is magnetism; typed plain, `tu dong` is `tự động`.
+    let index = corpus();
+    for (id, title, summary) in [
+        ("o8", "Nam châm ferit", "Vật liệu từ tính cho động cơ điện."),
+        (
+            "o9",
+            "Vật liệu cách nhiệt tính năng cao",
+            "Tấm cách nhiệt chở từ nhà máy đến công trình.",
+        ),
+        ("o10", "Dây chuyền cân hàng", "Hệ thống tự động cân hàng."),
+        ("o11", "Đồng hồ đo điện", "Đồng hồ điện tử ba pha."),
+    ] {
+        add_offer(&index, id, title, summary, &["2.3"]);
+    }
+    index.commit(6).unwrap();
+    let first = |query: &str| search(&index, &request(query)).unwrap().hits[0].id.clone();
+    assert_eq!(first("tu dong"), "o10");
+    assert_eq!(first("vật liệu từ tính"), "o8");
+}
+
+#[test]
 fn a_filter_that_leaves_out_every_match_gives_no_results() {
     let index = corpus();
     add_offer(
