@@ -299,17 +299,38 @@ pub fn search(index: &ListingIndex, request: &SearchRequest) -> IndexResult<Sear
         return Ok(results);
     }
     if !request.filters.is_empty() {
-        let unfiltered = SearchRequest {
-            filters: SearchFilters::default(),
-            offset: 0,
-            limit: 1,
-            ..request.clone()
-        };
-        if search_with(index, &unfiltered, WordMatch::Most)?.total > 0 {
+        // Only counted: no hits, facets or snippets for a page nobody sees.
+        let searcher = index.searcher();
+        let (unfiltered, _) = query(
+            &searcher,
+            index.fields(),
+            &request.text,
+            &SearchFilters::default(),
+            request.today,
+            WordMatch::Most,
+        );
+        if searcher.search(&unfiltered, &Count)? > 0 {
             return Ok(results);
         }
     }
     search_with(index, request, WordMatch::Half)
+}
+
+/// The query of a search: its text (or every listing, when it has none, which is
+/// then `browsing`) under the filters.
+fn query(
+    searcher: &Searcher,
+    fields: Fields,
+    text: &str,
+    filters: &SearchFilters,
+    today: chrono::NaiveDate,
+    word_match: WordMatch,
+) -> (BooleanQuery, bool) {
+    let text = text_query(searcher, &fields, text, 32, 32, word_match);
+    let browsing = text.is_none();
+    let mut clauses = filter_clauses(&fields, filters, today);
+    clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));
+    (BooleanQuery::new(clauses), browsing)
 }
 
 fn search_with(
@@ -319,11 +340,14 @@ fn search_with(
 ) -> IndexResult<SearchResults> {
     let fields = index.fields();
     let searcher = index.searcher();
-    let text = text_query(&searcher, &fields, &request.text, 32, 32, word_match);
-    let mut clauses = filter_clauses(&fields, &request.filters, request.today);
-    let browsing = text.is_none();
-    clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));
-    let query = BooleanQuery::new(clauses);
+    let (query, browsing) = query(
+        &searcher,
+        fields,
+        &request.text,
+        &request.filters,
+        request.today,
+        word_match,
+    );
 
     let facets = FacetCollector {
         tables: index.facet_tables(),
