@@ -79,27 +79,18 @@ pub fn normalise(text: &str) -> String {
 
 /// The distinct English stems of `text`'s content words (for the `*_stem` fields).
 pub fn stemmed_terms(text: &str) -> Vec<String> {
-    let mut analyzer = stemmed_analyzer();
-    let normalised = normalise(text);
-    let function_words = FunctionWords::of(&normalised);
-    let mut stream = analyzer.token_stream(&normalised);
     let mut seen = BTreeSet::new();
-    let mut stems = Vec::new();
-    while stream.advance() {
-        let token = stream.token();
-        let typed = &normalised[token.offset_from..token.offset_to];
-        if token.text.chars().count() > 2
-            && !function_words.contains(typed)
-            && seen.insert(token.text.clone())
-        {
-            stems.push(token.text.clone());
-        }
-    }
-    stems
+    analysed(stemmed_analyzer(), text)
+        .into_iter()
+        .filter(|w| !w.stop && w.folded.chars().count() > 2)
+        .filter(|w| seen.insert(w.folded.clone()))
+        .map(|w| w.folded)
+        .collect()
 }
 
-/// A word of a text: lower-cased and folded, and whether it is a function word
-/// there (decided on the word as typed, before folding).
+/// A word of a text: lower-cased and folded (and stemmed, from
+/// [`stemmed_terms`]), and whether it is a function word there — decided on the
+/// word as typed, before folding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Word {
     pub folded: String,
@@ -108,7 +99,11 @@ pub struct Word {
 
 /// The words of `text`, in order.
 pub fn words(text: &str) -> Vec<Word> {
-    let mut analyzer = folded_analyzer();
+    analysed(folded_analyzer(), text)
+}
+
+/// The tokens `analyzer` makes of `text`, each marked as a function word or not.
+fn analysed(mut analyzer: TextAnalyzer, text: &str) -> Vec<Word> {
     let normalised = normalise(text);
     let function_words = FunctionWords::of(&normalised);
     let mut stream = analyzer.token_stream(&normalised);
@@ -137,13 +132,20 @@ impl FunctionWords {
     }
 
     fn contains(&self, typed: &str) -> bool {
+        const LISTS: [&[&str]; 3] = [STOP_WORDS_EN, STOP_WORDS_VI, STOP_WORDS_VI_PLAIN];
         // Asked for every token of every listing and query: sets, not scans.
-        static SETS: LazyLock<[HashSet<&'static str>; 3]> = LazyLock::new(|| {
-            [STOP_WORDS_EN, STOP_WORDS_VI, STOP_WORDS_VI_PLAIN]
-                .map(|list| list.iter().copied().collect())
+        static SETS: LazyLock<[HashSet<&'static str>; 3]> =
+            LazyLock::new(|| LISTS.map(|list| list.iter().copied().collect()));
+        // Longer tokens (most of them) need no lower-casing or lookup.
+        static LONGEST: LazyLock<usize> = LazyLock::new(|| {
+            LISTS
+                .iter()
+                .flat_map(|l| l.iter())
+                .map(|w| w.len())
+                .max()
+                .unwrap_or(0)
         });
-        // The longest function word, `những`, is 9 bytes.
-        if typed.len() > 10 {
+        if typed.len() > *LONGEST {
             return false;
         }
         let lower = if typed.chars().any(char::is_uppercase) {
