@@ -8,6 +8,7 @@
 //! - [`index`]: the on-disk index with the outbox position in its commit payload.
 //! - [`search`]: the catalogue search.
 //! - [`facet_counts`]: its facet counts.
+//! - [`snippet`]: its hits' highlighted excerpts.
 //! - [`score`]: the match formula and its explanation.
 //! - [`candidates`]: a match's sector candidates, read without scoring.
 //! - [`lower_fold`]: lower-casing and diacritic folding from a table.
@@ -26,6 +27,7 @@ pub mod index;
 pub mod lower_fold;
 pub mod score;
 pub mod search;
+pub mod snippet;
 pub mod tokenizer;
 pub mod word_groups;
 

@@ -11,13 +11,13 @@ use tantivy::query::{
     TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
 use techex_domain::listing::ListingKind;
 
 use crate::analysis;
 use crate::facet_counts::{FacetCollector, FacetCounts};
 use crate::index::{Fields, IndexResult, ListingIndex, day_number};
+use crate::snippet::{Highlighter, push_escaped};
 use crate::word_groups::{GroupedTerm, WordGroupsQuery};
 
 /// Boosts: a word in the title says more about a listing than one in its body; a
@@ -371,14 +371,14 @@ fn search_with(
         searcher.search(&query, &(top, Count, facets))?
     };
 
-    let snippets = if browsing {
+    let mut highlighter = if browsing {
         None
     } else {
-        SnippetGenerator::create(&searcher, &query, fields.body).ok()
+        Some(Highlighter::new(&searcher, &query, fields.body)?)
     };
     let hits = addresses
         .into_iter()
-        .map(|(score, address)| hit(index, &searcher, address, score, snippets.as_ref()))
+        .map(|(score, address)| hit(index, &searcher, address, score, highlighter.as_mut()))
         .collect::<IndexResult<Vec<_>>>()?;
     Ok(SearchResults {
         total,
@@ -392,25 +392,22 @@ fn hit(
     searcher: &Searcher,
     address: DocAddress,
     score: Score,
-    snippets: Option<&SnippetGenerator>,
+    highlighter: Option<&mut Highlighter>,
 ) -> IndexResult<SearchHit> {
     let doc: TantivyDocument = searcher.doc(address)?;
     let profile = index.profile(&doc)?;
-    let snippet = match snippets {
-        Some(generator) => {
-            let body = doc
-                .get_first(index.fields().body)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
-            let snippet = snippet(generator, body);
-            if snippet.fragment().is_empty() {
-                escape(&first_chars(&profile.summary, 200))
-            } else {
-                snippet.to_html()
-            }
-        }
-        None => escape(&first_chars(&profile.summary, 200)),
-    };
+    let excerpt = highlighter.and_then(|highlighter| {
+        let body = doc
+            .get_first(index.fields().body)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        snippet(highlighter, body)
+    });
+    let snippet = excerpt.unwrap_or_else(|| {
+        let mut html = String::new();
+        push_escaped(&mut html, &first_chars(&profile.summary, 200));
+        html
+    });
     Ok(SearchHit {
         id: profile.id,
         kind: profile.kind,
@@ -428,14 +425,13 @@ const SNIPPET_SCAN_CHARS: usize = 1000;
 
 /// The best excerpt of the body's first [`SNIPPET_SCAN_CHARS`] characters, or of
 /// the whole body when the searched words are not in them.
-fn snippet(generator: &SnippetGenerator, body: &str) -> Snippet {
+fn snippet(highlighter: &mut Highlighter, body: &str) -> Option<String> {
     let head = leading_words(body, SNIPPET_SCAN_CHARS);
-    let snippet = generator.snippet(head);
-    if snippet.fragment().is_empty() && head.len() < body.len() {
-        generator.snippet(body)
-    } else {
-        snippet
-    }
+    highlighter.html(head).or_else(|| {
+        (head.len() < body.len())
+            .then(|| highlighter.html(body))
+            .flatten()
+    })
 }
 
 /// The text up to the last whitespace within its first `n` characters (all of it
@@ -452,13 +448,6 @@ fn leading_words(text: &str, n: usize) -> &str {
 
 fn first_chars(text: &str, n: usize) -> String {
     text.chars().take(n).collect()
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
