@@ -1,12 +1,98 @@
-//! Candidates read without scoring: a match's listings of the same sector are all
-//! alike to a sector query, so there is nothing to rank and no need to read past
-//! the number wanted. Scoring them, as a top-k collector does, visited every
-//! listing of the sector: half of a large exchange may share one field.
+//! A match's candidates: the best by text, and the first of its sectors.
+//!
+//! Listings of the same sector are all alike to a sector query, so there is nothing
+//! to rank and no need to read past the number wanted. Scoring them, as a top-k
+//! collector does, visited every listing of the sector: half of a large exchange may
+//! share one field.
 
-use std::collections::BTreeSet;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeSet, BinaryHeap};
 
 use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, DocSet, Searcher, TERMINATED};
+use tantivy::{DocAddress, DocSet, Score, Searcher, TERMINATED};
+
+/// The `limit` best-scoring listings of `query` among those matching `filter`,
+/// best first (equal scores in index order), as tantivy's top-k collector ranks
+/// them.
+///
+/// The filter is looked up only for a listing that would enter the best so far,
+/// rather than intersected with the query: the filter of a match (the other kind)
+/// holds half the exchange, and the intersection sought the query's union of terms
+/// to each of them. Listings come in index order, so the filter is read forward
+/// once per segment.
+pub fn top_scoring(
+    searcher: &Searcher,
+    query: &dyn Query,
+    filter: &dyn Query,
+    limit: usize,
+) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let filter = filter.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut best: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(limit + 1);
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        let mut allowed = filter.scorer(segment, 1.0)?;
+        let alive = segment.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            let score = scorer.score();
+            let better = match best.peek() {
+                Some(Reverse(worst)) if best.len() == limit => score > worst.score,
+                _ => true,
+            };
+            if better && !alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                if allowed.doc() < doc {
+                    allowed.seek(doc);
+                }
+                if allowed.doc() == doc {
+                    best.push(Reverse(Ranked {
+                        score,
+                        address: DocAddress::new(ord as u32, doc),
+                    }));
+                    if best.len() > limit {
+                        best.pop();
+                    }
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    let mut ranked: Vec<Ranked> = best.into_iter().map(|Reverse(r)| r).collect();
+    ranked.sort_by(|a, b| b.cmp(a));
+    Ok(ranked.into_iter().map(|r| (r.score, r.address)).collect())
+}
+
+/// A scored listing, ordered from worst to best: by score, then earlier in the
+/// index first.
+struct Ranked {
+    score: Score,
+    address: DocAddress,
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then_with(|| other.address.cmp(&self.address))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
 
 /// Up to `limit` listings matching `query` in index order, leaving out those in
 /// `skip`.
@@ -89,6 +175,44 @@ mod tests {
             Term::from_field_text(field, value),
             IndexRecordOption::WithFreqs,
         ))
+    }
+
+    #[test]
+    fn top_scoring_ranks_as_tantivy_ranks_the_filtered_query() {
+        use tantivy::collector::TopDocs;
+        use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur};
+
+        let (index, text, tag) = index();
+        let searcher = index.reader().unwrap().searcher();
+        let filter = term(tag, "x");
+        for words in [&["nuoc"][..], &["nuoc", "thai", "say"], &["mang", "absent"]] {
+            let query = BooleanQuery::new(
+                words
+                    .iter()
+                    .map(|w| (Occur::Should, term(text, w)))
+                    .collect(),
+            );
+            // Short texts of eight words: many equal scores, ranked in index order.
+            for limit in [1, 10, 150, 10_000] {
+                let filtered = BooleanQuery::new(vec![
+                    (
+                        Occur::Must,
+                        Box::new(ConstScoreQuery::new(filter.box_clone(), 0.0)),
+                    ),
+                    (Occur::Must, Box::new(query.clone())),
+                ]);
+                let expected = searcher
+                    .search(&filtered, &TopDocs::with_limit(limit).order_by_score())
+                    .unwrap();
+                let found = top_scoring(&searcher, &query, filter.as_ref(), limit).unwrap();
+                assert_eq!(found, expected, "{words:?}, {limit}");
+            }
+        }
+        assert!(
+            top_scoring(&searcher, &BooleanQuery::new(vec![]), filter.as_ref(), 5)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

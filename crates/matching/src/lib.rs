@@ -10,7 +10,8 @@
 //! - [`facet_counts`]: its facet counts.
 //! - [`snippet`]: its hits' highlighted excerpts.
 //! - [`score`]: the match formula and its explanation.
-//! - [`candidates`]: a match's sector candidates, read without scoring.
+//! - [`candidates`]: a match's candidates: the best by text among the listings it
+//!   may match, and the first of its sectors.
 //! - [`lower_fold`]: lower-casing and diacritic folding from a table.
 //! - [`tokenizer`]: where words begin and end, quickly for Vietnamese.
 //! - [`word_groups`]: the query that requires most of a search's words.

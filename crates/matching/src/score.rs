@@ -18,9 +18,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
-use tantivy::collector::TopDocs;
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
 use techex_domain::listing::{ListingKind, Price, TransferMode};
@@ -123,19 +122,11 @@ pub fn find_matches(
     let own_id = Term::from_field_text(fields.id, &source.id);
     let min_doc_freq = 1 + u64::from(searcher.doc_freq(&own_id)? > 0);
     if let Some(text) = salient_query(&searcher, &fields, &text, &words, &pairs, min_doc_freq) {
-        // The filters count for nothing, so that the text value is the text's own
-        // relevance: scored, the kind's term added the same amount to every one.
-        let query = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(ConstScoreQuery::new(Box::new(allowed.clone()), 0.0)),
-            ),
-            (Occur::Must, text),
-        ]);
-        for (score, address) in searcher.search(
-            &query,
-            &TopDocs::with_limit(TEXT_CANDIDATES).order_by_score(),
-        )? {
+        // The filters are no part of the score: the text value is the text's own
+        // relevance.
+        for (score, address) in
+            candidates::top_scoring(&searcher, text.as_ref(), &allowed, TEXT_CANDIDATES)?
+        {
             text_scores.insert(address, score);
         }
     }

@@ -7,8 +7,7 @@ use std::ops::Bound;
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, InvertedIndexRangeQuery, Occur, Query, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, InvertedIndexRangeQuery, Occur, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Order, Score, Searcher, TantivyDocument, Term};
@@ -187,40 +186,34 @@ fn same_listings(searcher: &Searcher, word: &Term, stem: &Term) -> bool {
     )
 }
 
-/// An optional term with a boost.
-fn boosted(field: Field, text: &str, boost: Score) -> (Occur, Box<dyn Query>) {
-    let query = TermQuery::new(
-        Term::from_field_text(field, text),
-        IndexRecordOption::WithFreqs,
-    );
-    (
-        Occur::Should,
-        Box::new(BoostQuery::new(Box::new(query), boost)),
-    )
-}
-
-/// The query over given terms: words in title and body, stems in the stemmed
-/// fields, bigrams in the bigram field.
+/// The query over given terms, any of which makes a listing match: words in title
+/// and body, stems in the stemmed fields, bigrams in the bigram field. Read by the
+/// word-groups scorer as one group, which reads postings window by window rather
+/// than through tantivy's union of term scorers.
 pub fn terms_query(
     fields: &Fields,
     words: &[String],
     stems: &[String],
     pairs: &[String],
 ) -> Option<Box<dyn Query>> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let term = boosted;
+    let term = |field: Field, text: &String, boost: Score| GroupedTerm {
+        term: Term::from_field_text(field, text),
+        boost,
+        group: Some(0),
+    };
+    let mut terms = Vec::new();
     for word in words {
-        clauses.push(term(fields.title, word, TITLE_BOOST));
-        clauses.push(term(fields.body, word, BODY_BOOST));
+        terms.push(term(fields.title, word, TITLE_BOOST));
+        terms.push(term(fields.body, word, BODY_BOOST));
     }
     for stem in stems {
-        clauses.push(term(fields.title_stem, stem, STEM_BOOST * TITLE_BOOST));
-        clauses.push(term(fields.body_stem, stem, STEM_BOOST));
+        terms.push(term(fields.title_stem, stem, STEM_BOOST * TITLE_BOOST));
+        terms.push(term(fields.body_stem, stem, STEM_BOOST));
     }
     for pair in pairs {
-        clauses.push(term(fields.bigrams, pair, BIGRAM_BOOST));
+        terms.push(term(fields.bigrams, pair, BIGRAM_BOOST));
     }
-    (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+    (!terms.is_empty()).then(|| Box::new(WordGroupsQuery::new(terms, 1)) as Box<dyn Query>)
 }
 
 fn term_filter(field: Field, value: &str) -> Box<dyn Query> {
