@@ -199,22 +199,35 @@ fn salient_query(
     min_doc_freq: u64,
 ) -> Option<Box<dyn Query>> {
     let stems = analysis::stemmed_terms(text);
-    let rarest = |terms: Vec<String>, field: tantivy::schema::Field, keep: usize| -> Vec<String> {
-        let mut counted: Vec<(u64, usize, String)> = terms
-            .into_iter()
-            .enumerate()
-            .filter_map(|(position, term)| {
-                let df = searcher
-                    .doc_freq(&Term::from_field_text(field, &term))
-                    .ok()?;
-                (df >= min_doc_freq).then_some((df, position, term))
-            })
+    // A description yields hundreds of distinct terms: each is looked up in the
+    // field's term dictionaries directly, and only the few kept are ordered.
+    let rarest = |terms: &[String], field: tantivy::schema::Field, keep: usize| -> Vec<String> {
+        let dictionaries: Vec<_> = searcher
+            .segment_readers()
+            .iter()
+            .filter_map(|segment| segment.inverted_index(field).ok())
             .collect();
-        counted.sort();
+        let doc_freq = |term: &str| -> u64 {
+            dictionaries
+                .iter()
+                .filter_map(|d| d.terms().get(term.as_bytes()).ok().flatten())
+                .map(|info| u64::from(info.doc_freq))
+                .sum()
+        };
+        let mut counted: Vec<(u64, usize)> = terms
+            .iter()
+            .enumerate()
+            .map(|(position, term)| (doc_freq(term), position))
+            .filter(|(df, _)| *df >= min_doc_freq)
+            .collect();
+        if counted.len() > keep {
+            counted.select_nth_unstable(keep);
+            counted.truncate(keep);
+        }
+        counted.sort_unstable();
         counted
             .into_iter()
-            .take(keep)
-            .map(|(_, _, term)| term)
+            .map(|(_, position)| terms[position].clone())
             .collect()
     };
     // Numbers (quantities, years) say nothing about what a listing is.
@@ -223,9 +236,9 @@ fn salient_query(
         .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
         .cloned()
         .collect();
-    let words = rarest(words, fields.body, SALIENT_WORDS);
-    let stems = rarest(stems, fields.body_stem, SALIENT_STEMS);
-    let pairs = rarest(pairs.to_vec(), fields.bigrams, SALIENT_BIGRAMS);
+    let words = rarest(&words, fields.body, SALIENT_WORDS);
+    let stems = rarest(&stems, fields.body_stem, SALIENT_STEMS);
+    let pairs = rarest(pairs, fields.bigrams, SALIENT_BIGRAMS);
     terms_query(fields, &words, &stems, &pairs)
 }
 
