@@ -409,14 +409,23 @@ fn parse_valid_until(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, S
     Ok(date)
 }
 
-/// Checks a new valid-until for a renewal: after today and within the limit.
+/// Checks a new valid-until for a renewal: after today, within the limit, and not
+/// before the current one — a renewal extends; ending a listing early is archiving.
 pub fn parse_renewal(
     raw: Option<&str>,
     current: NaiveDate,
     today: NaiveDate,
 ) -> Result<NaiveDate, String> {
     match raw {
-        Some(_) => parse_valid_until(raw, today),
+        Some(_) => {
+            let date = parse_valid_until(raw, today)?;
+            if date < current {
+                return Err(format!(
+                    "must not be before the current end of validity, {current}; archive the listing to end it earlier"
+                ));
+            }
+            Ok(date)
+        }
         None => {
             let base = current.max(today);
             let proposed = base
@@ -563,6 +572,22 @@ mod tests {
             NaiveDate::from_ymd_opt(2027, 11, 23).unwrap()
         );
         assert!(parse_renewal(Some("2026-11-23"), current, today()).is_err());
+        // A renewal never shortens a listing's validity; the same date or a later
+        // one is accepted, and an expired listing may take any future date.
+        let shorter = parse_renewal(Some("2027-06-29"), current, today()).unwrap_err();
+        assert!(shorter.contains("2027-06-30"), "{shorter}");
+        assert_eq!(
+            parse_renewal(Some("2027-06-30"), current, today()),
+            Ok(current)
+        );
+        assert_eq!(
+            parse_renewal(Some("2027-09-01"), current, today()),
+            Ok(NaiveDate::from_ymd_opt(2027, 9, 1).unwrap())
+        );
+        assert_eq!(
+            parse_renewal(Some("2027-01-15"), expired, today()),
+            Ok(NaiveDate::from_ymd_opt(2027, 1, 15).unwrap())
+        );
     }
 
     #[test]
