@@ -556,6 +556,20 @@ fn expired_listings_leave_the_catalogue(db: &TestDatabase) {
     .unwrap();
     assert!(valid_until > chrono::Utc::now().date_naive() + chrono::Duration::days(300));
     assert_eq!(s.get(&format!("/api/v1/listings/{id}")).send().status, 200);
+
+    // A renewal never shortens the validity: an earlier date is refused, by name,
+    // and the listing keeps its date.
+    let earlier = (valid_until - chrono::Duration::days(30)).to_string();
+    let shorter = s.act(
+        &x.institute,
+        &id,
+        "renew",
+        Some(&json!({"valid_until": earlier})),
+    );
+    shorter.assert_problem(400, "validation");
+    assert_eq!(shorter.error_fields(), ["valid_until"]);
+    let kept = s.get(&format!("/api/v1/listings/{id}")).send();
+    assert_eq!(kept.body["valid_until"], valid_until.to_string());
 }
 
 fn the_review_queue_is_oldest_first_with_warnings(db: &TestDatabase) {

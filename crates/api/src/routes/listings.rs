@@ -654,7 +654,8 @@ pub async fn approve(
 #[serde(deny_unknown_fields)]
 pub struct RenewBody {
     pub version: Option<i64>,
-    /// YYYY-MM-DD, at most two years ahead; default: one year more.
+    /// YYYY-MM-DD, at most two years ahead and not before the current end of
+    /// validity; default: one year more.
     pub valid_until: Option<String>,
 }
 
