@@ -64,7 +64,7 @@ fn stemmed_analyzer() -> TextAnalyzer {
         .build()
 }
 
-pub(crate) fn folded_analyzer() -> TextAnalyzer {
+fn folded_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerFold)

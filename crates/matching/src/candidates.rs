@@ -60,9 +60,12 @@ pub fn top_scoring(
             doc = scorer.advance();
         }
     }
-    let mut ranked: Vec<Ranked> = best.into_iter().map(|Reverse(r)| r).collect();
-    ranked.sort_by(|a, b| b.cmp(a));
-    Ok(ranked.into_iter().map(|r| (r.score, r.address)).collect())
+    // Ascending in `Reverse`: best first.
+    Ok(best
+        .into_sorted_vec()
+        .into_iter()
+        .map(|Reverse(r)| (r.score, r.address))
+        .collect())
 }
 
 /// A scored listing, ordered from worst to best: by score, then earlier in the

@@ -4,17 +4,15 @@
 //! The rule is tantivy's `SnippetGenerator`'s: the text is cut into fragments of
 //! at most [`FRAGMENT_BYTES`], each scored by the words it holds (a word found in
 //! `n` listings counts 1 / (1 + n), so rare words weigh more), and the best one,
-//! the first of equals, is shown. tantivy's lower-cases every token into a new
-//! string and looks it up in a sorted map; a body's tokens are already folded
-//! here, and a search has a handful of words, so they are compared in place. A
-//! snippet was half of a hit's cost.
+//! the first of equals, is shown. tantivy's lower-cases every token again into a
+//! new string and looks it up in a sorted map; the field's tokens are already
+//! folded, and a search has a handful of words, so each token is compared with
+//! them as it comes. A snippet was half of a hit's cost.
 
 use tantivy::query::Query;
 use tantivy::schema::Field;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Score, Searcher};
-
-use crate::analysis;
 
 /// A fragment's length, in bytes of the text, as tantivy's default.
 const FRAGMENT_BYTES: usize = 150;
@@ -23,6 +21,7 @@ const FRAGMENT_BYTES: usize = 150;
 pub struct Highlighter {
     /// Each word as the field's analyzer folds it, with its weight.
     words: Vec<(String, Score)>,
+    /// The field's own analyzer, so that a text's tokens are its indexed terms.
     analyzer: TextAnalyzer,
 }
 
@@ -59,7 +58,7 @@ impl Highlighter {
         }
         Ok(Self {
             words,
-            analyzer: analysis::folded_analyzer(),
+            analyzer: searcher.index().tokenizer_for_field(field)?,
         })
     }
 
@@ -136,6 +135,7 @@ mod tests {
     use tantivy::{Index, TantivyDocument, Term};
 
     use super::*;
+    use crate::analysis;
 
     const TEXTS: [&str; 4] = [
         "Công nghệ xử lý nước thải dệt nhuộm bằng keo tụ điện hóa, giảm COD 90 % \
