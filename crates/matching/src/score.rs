@@ -143,7 +143,9 @@ pub fn find_matches(
     // Score every candidate from fast fields; stored documents are read only for
     // the few returned.
     let mut readers: HashMap<u32, FactReader> = HashMap::new();
-    let mut scored: Vec<(f32, DocAddress, Explanation)> = Vec::with_capacity(candidates.len());
+    // Ranked by the components' values alone; the notes that explain them are
+    // written for the returned few.
+    let mut scored: Vec<(f32, DocAddress, Facts, f32)> = Vec::with_capacity(candidates.len());
     for address in candidates {
         let reader = match readers.entry(address.segment_ord) {
             std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
@@ -157,9 +159,12 @@ pub fn find_matches(
         } else {
             0.0
         };
-        let explanation = explain(source.kind, &source_facts, &facts, text, weights);
-        let score = explanation.components.iter().map(|c| c.contribution).sum();
-        scored.push((score, address, explanation));
+        let score = explain(source.kind, &source_facts, &facts, text, weights, false)
+            .components
+            .iter()
+            .map(|c| c.contribution)
+            .sum();
+        scored.push((score, address, facts, text));
     }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     scored.truncate(limit);
@@ -168,9 +173,10 @@ pub fn find_matches(
         &pairs[..pairs.len().min(200)],
     );
     let mut matches = Vec::with_capacity(scored.len());
-    for (score, address, mut explanation) in scored {
+    for (score, address, facts, text) in scored {
         let doc: TantivyDocument = searcher.doc(address)?;
         let listing = index.profile(&doc)?;
+        let mut explanation = explain(source.kind, &source_facts, &facts, text, weights, true);
         explanation.matched_terms = matched_terms(&listing, source_words, source_pairs);
         matches.push(ScoredMatch {
             listing,
@@ -383,12 +389,15 @@ impl FactReader {
     }
 }
 
+/// The components of a candidate's score, with their notes when `notes` is set
+/// (the values are the same either way).
 fn explain(
     source_kind: ListingKind,
     source: &Facts,
     candidate: &Facts,
     text: f32,
     weights: &MatchWeights,
+    notes: bool,
 ) -> Explanation {
     let (need, offer) = match source_kind {
         ListingKind::Need => (source, candidate),
@@ -409,23 +418,27 @@ fn explain(
     push(
         "sector",
         weights.sector,
-        sector_score(&source.sectors, &candidate.sectors),
+        sector_score(&source.sectors, &candidate.sectors, notes),
     );
-    push("trl", weights.trl, trl_score(need.trl, offer.trl));
+    push("trl", weights.trl, trl_score(need.trl, offer.trl, notes));
     push(
         "transfer_mode",
         weights.transfer_mode,
-        mode_score(&need.transfer_modes, &offer.transfer_modes),
+        mode_score(&need.transfer_modes, &offer.transfer_modes, notes),
     );
     push(
         "price",
         weights.price,
-        price_score(need.price.as_ref(), offer.price.as_ref()),
+        price_score(need.price.as_ref(), offer.price.as_ref(), notes),
     );
     push(
         "region",
         weights.region,
-        region_score(source.province.as_deref(), candidate.province.as_deref()),
+        region_score(
+            source.province.as_deref(),
+            candidate.province.as_deref(),
+            notes,
+        ),
     );
     Explanation {
         matched_terms: Vec::new(),
@@ -433,65 +446,91 @@ fn explain(
     }
 }
 
-fn sector_score(source: &[String], candidate: &[String]) -> (f32, Option<String>) {
+/// How two sector codes relate, from closest to unrelated.
+enum SectorRelation<'a> {
+    Same,
+    Related,
+    SameField(&'a str),
+    Unrelated,
+}
+
+impl SectorRelation<'_> {
+    fn value(&self) -> f32 {
+        match self {
+            Self::Same => 1.0,
+            Self::Related => 0.6,
+            Self::SameField(_) => 0.3,
+            Self::Unrelated => 0.0,
+        }
+    }
+}
+
+fn sector_relation<'a>(taxonomy: &'a Taxonomy, a: &'a str, b: &'a str) -> SectorRelation<'a> {
+    if a == b {
+        return SectorRelation::Same;
+    }
+    let up_a = taxonomy.ancestors(a);
+    let up_b = taxonomy.ancestors(b);
+    let parent_a = up_a.first().copied().unwrap_or(a);
+    let parent_b = up_b.first().copied().unwrap_or(b);
+    let field_a = up_a.last().copied().unwrap_or(a);
+    let field_b = up_b.last().copied().unwrap_or(b);
+    if parent_a == b
+        || parent_b == a
+        || (parent_a == parent_b && !up_a.is_empty() && !up_b.is_empty() && up_a.len() > 1)
+    {
+        SectorRelation::Related
+    } else if field_a == field_b {
+        SectorRelation::SameField(field_a)
+    } else {
+        SectorRelation::Unrelated
+    }
+}
+
+fn sector_score(source: &[String], candidate: &[String], notes: bool) -> (f32, Option<String>) {
     let taxonomy = Taxonomy::builtin();
-    let mut best = 0.0_f32;
-    let mut note = None;
+    let mut best: Option<(SectorRelation, &str, &str)> = None;
     for a in source {
         for b in candidate {
-            let (score, why) = if a == b {
-                (1.0, format!("same sector {a}"))
-            } else {
-                let up_a = taxonomy.ancestors(a);
-                let up_b = taxonomy.ancestors(b);
-                let parent_a = up_a.first().copied().unwrap_or(a.as_str());
-                let parent_b = up_b.first().copied().unwrap_or(b.as_str());
-                let field_a = up_a.last().copied().unwrap_or(a.as_str());
-                let field_b = up_b.last().copied().unwrap_or(b.as_str());
-                if parent_a == b
-                    || parent_b == a
-                    || (parent_a == parent_b
-                        && !up_a.is_empty()
-                        && !up_b.is_empty()
-                        && up_a.len() > 1)
-                {
-                    (0.6, format!("related sectors {a} and {b}"))
-                } else if field_a == field_b {
-                    (0.3, format!("same field {field_a}"))
-                } else {
-                    (0.0, String::new())
-                }
-            };
-            if score > best {
-                best = score;
-                note = Some(why);
+            let relation = sector_relation(taxonomy, a, b);
+            if relation.value() > best.as_ref().map_or(0.0, |(r, _, _)| r.value()) {
+                best = Some((relation, a, b));
             }
         }
     }
-    (best, note)
+    let Some((relation, a, b)) = best else {
+        return (0.0, None);
+    };
+    let note = notes.then(|| match relation {
+        SectorRelation::Same => format!("same sector {a}"),
+        SectorRelation::Related => format!("related sectors {a} and {b}"),
+        SectorRelation::SameField(field) => format!("same field {field}"),
+        SectorRelation::Unrelated => String::new(),
+    });
+    (relation.value(), note)
 }
 
-fn trl_score(minimum: Option<u8>, offered: Option<u8>) -> (f32, Option<String>) {
+fn trl_score(minimum: Option<u8>, offered: Option<u8>, notes: bool) -> (f32, Option<String>) {
     match (minimum, offered) {
         (Some(minimum), Some(offered)) if offered >= minimum => (1.0, None),
         (Some(minimum), Some(offered)) => {
             let short = f32::from(minimum - offered);
             (
                 1.0 - 0.25 * short,
-                Some(format!("TRL {offered}, the need asks for {minimum}")),
+                notes.then(|| format!("TRL {offered}, the need asks for {minimum}")),
             )
         }
-        _ => (0.5, Some("TRL not given on both sides".into())),
+        _ => (0.5, notes.then(|| "TRL not given on both sides".into())),
     }
 }
 
-fn mode_score(need: &[TransferMode], offer: &[TransferMode]) -> (f32, Option<String>) {
+fn mode_score(need: &[TransferMode], offer: &[TransferMode], notes: bool) -> (f32, Option<String>) {
     if need.is_empty() || offer.is_empty() {
         return (0.5, None);
     }
     let shared = need.iter().filter(|m| offer.contains(m)).count();
     let value = shared as f32 / need.len() as f32;
-    let note = (shared == 0).then(|| {
+    let note = (notes && shared == 0).then(|| {
         let list = |modes: &[TransferMode]| {
             modes
                 .iter()
@@ -508,17 +547,18 @@ fn mode_score(need: &[TransferMode], offer: &[TransferMode]) -> (f32, Option<Str
     (value, note)
 }
 
-fn price_score(budget: Option<&Price>, price: Option<&Price>) -> (f32, Option<String>) {
+fn price_score(
+    budget: Option<&Price>,
+    price: Option<&Price>,
+    notes: bool,
+) -> (f32, Option<String>) {
     let (Some(budget), Some(price)) = (budget, price) else {
         return (0.5, None);
     };
     if budget.currency != price.currency {
         return (
             0.5,
-            Some(format!(
-                "price in {}, budget in {}",
-                price.currency, budget.currency
-            )),
+            notes.then(|| format!("price in {}, budget in {}", price.currency, budget.currency)),
         );
     }
     let asking = price.min.or(price.max);
@@ -534,27 +574,29 @@ fn price_score(budget: Option<&Price>, price: Option<&Price>) -> (f32, Option<St
             };
             (
                 ratio.max(if negotiable.is_empty() { 0.0 } else { 0.5 }),
-                Some(format!(
-                    "price from {asking} {} exceeds the budget of {ceiling}{negotiable}",
-                    price.currency
-                )),
+                notes.then(|| {
+                    format!(
+                        "price from {asking} {} exceeds the budget of {ceiling}{negotiable}",
+                        price.currency
+                    )
+                }),
             )
         }
         _ => (0.5, None),
     }
 }
 
-fn region_score(a: Option<&str>, b: Option<&str>) -> (f32, Option<String>) {
+fn region_score(a: Option<&str>, b: Option<&str>, notes: bool) -> (f32, Option<String>) {
     let (Some(a), Some(b)) = (a, b) else {
         return (0.0, None);
     };
     if a == b {
-        return (1.0, Some(format!("both in {a}")));
+        return (1.0, notes.then(|| format!("both in {a}")));
     }
     let taxonomy = Taxonomy::builtin();
-    let region = |code: &str| taxonomy.province(code).map(|p| p.region.clone());
+    let region = |code: &str| taxonomy.province(code).map(|p| p.region.as_str());
     match (region(a), region(b)) {
-        (Some(x), Some(y)) if x == y => (0.5, Some(format!("same region ({x})"))),
+        (Some(x), Some(y)) if x == y => (0.5, notes.then(|| format!("same region ({x})"))),
         _ => (0.0, None),
     }
 }
