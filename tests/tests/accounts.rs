@@ -79,6 +79,7 @@ fn validation_errors_name_every_field_and_store_nothing(db: &TestDatabase) {
     typed.assert_problem(400, "validation");
     assert_eq!(typed.error_fields(), ["organisation.name"]);
 
+
     // Nothing was stored: the e-mail of the refused registration is still free.
     server.register("a@b.vn", "Trường Đại học Bách khoa", "university");
 }
@@ -447,16 +448,91 @@ fn malformed_oversized_and_misrouted_requests_get_problems(db: &TestDatabase) {
         .request(reqwest::Method::DELETE, "/api/v1/auth/login")
         .send()
         .assert_problem(405, "method-not-allowed");
-    // The request's shape is checked as it is read, before the caller's rights.
+    // The server is still healthy and nothing was stored by any of it.
+    assert_eq!(server.get("/healthz").send().status, 200);
+}
+
+/// Who is asking is settled before what was asked is judged: a caller without a
+/// valid token gets 401, and a member on an operator route 403, whatever is wrong
+/// with the body or the query string; only a caller who may ask learns that.
+fn callers_are_refused_before_their_requests_are_judged(db: &TestDatabase) {
+    let server = Server::start(db);
+    let account = server.register("dung@thaco.vn", "Công ty Cơ khí", "enterprise");
+    let member = server.login("dung@thaco.vn");
+    let user = account["user"]["id"].as_str().unwrap();
+    let nobody = "00000000-0000-0000-0000-000000000000";
+    let bodies = [
+        format!("/api/v1/users/{user}/disable"),
+        format!("/api/v1/users/{user}/role"),
+        "/api/v1/listings".to_owned(),
+        format!("/api/v1/listings/{nobody}/reject"),
+        format!("/api/v1/interests/{nobody}/messages"),
+        "/api/v1/webhooks".to_owned(),
+    ];
+    for path in &bodies {
+        for token in [None, Some("x")] {
+            let call = server.post(path);
+            let call = match token {
+                Some(token) => call.bearer(token),
+                None => call,
+            };
+            call.raw("application/json", "{bad")
+                .assert_problem(401, "unauthenticated");
+        }
+        server
+            .post(path)
+            .raw("text/plain", "hello")
+            .assert_problem(401, "unauthenticated");
+    }
+    for path in [
+        "/api/v1/organisations?page=zero",
+        &format!("/api/v1/listings/{nobody}/matches?limit=many"),
+    ] {
+        server
+            .get(path)
+            .bearer("x")
+            .send()
+            .assert_problem(401, "unauthenticated");
+    }
+
+    // A member on an operator route is refused as such, and the refusal audited.
+    for path in &bodies[..2] {
+        server
+            .post(path)
+            .bearer(&member)
+            .raw("application/json", "{bad")
+            .assert_problem(403, "forbidden");
+    }
+    server
+        .get("/api/v1/organisations?page=zero")
+        .bearer(&member)
+        .send()
+        .assert_problem(403, "forbidden");
+
+    // A caller who may ask is told what is wrong with the request.
+    server
+        .post("/api/v1/listings")
+        .bearer(&member)
+        .raw("application/json", "{bad")
+        .assert_problem(400, "bad-request");
+    server.create_operator("op@techmart.vn");
+    let operator = server.login("op@techmart.vn");
     let bad_query = server
         .get("/api/v1/organisations?page=zero")
-        .bearer("x")
+        .bearer(&operator)
         .send();
     bad_query.assert_problem(400, "validation");
     assert_eq!(bad_query.error_fields(), ["page"]);
-
-    // The server is still healthy and nothing was stored by any of it.
-    assert_eq!(server.get("/healthz").send().status, 200);
+    server
+        .post(&format!("/api/v1/users/{user}/role"))
+        .bearer(&operator)
+        .raw("text/plain", "hello")
+        .assert_problem(415, "unsupported-media-type");
+    let denied = server
+        .get(&format!("/api/v1/audit?action=access_denied&actor={user}"))
+        .bearer(&operator)
+        .send();
+    assert_eq!(denied.body["total"], 3, "{}", denied.text);
 }
 
 fn health_readiness_metrics_and_api_document(db: &TestDatabase) {
@@ -609,6 +685,7 @@ techex_store::on_both_backends!(
     repeated_failed_logins_are_throttled,
     logins_are_throttled_per_client_address,
     malformed_oversized_and_misrouted_requests_get_problems,
+    callers_are_refused_before_their_requests_are_judged,
     health_readiness_metrics_and_api_document,
     production_without_a_secret_refuses_to_start,
 );

@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use techex_domain::ValidationErrors;
 
+use crate::auth::gate::AuthGate;
 use crate::problem::ApiError;
 
 /// A JSON request body (`application/json` or any `+json` type), limited by the
@@ -37,26 +38,40 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .app_data::<web::Data<crate::state::AppState>>()
             .map(|state| state.settings.server.json_body_limit);
         let body = web::Bytes::from_request(req, payload);
+        let settled = AuthGate::settled(req);
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::UnsupportedMediaType(
-                    "send the request body as application/json".into(),
-                ));
+            let parsed = parse_body(is_json, body, limit).await;
+            if parsed.is_err() {
+                settled.await;
             }
-            let bytes = body.await.map_err(|error| {
-                let status = error.as_response_error().status_code();
-                match (status, limit) {
-                    (actix_web::http::StatusCode::PAYLOAD_TOO_LARGE, Some(limit)) => {
-                        ApiError::PayloadTooLarge(format!(
-                            "the request body exceeds the limit of {limit} bytes"
-                        ))
-                    }
-                    _ => ApiError::from_status(status, Some(error.to_string())),
-                }
-            })?;
-            parse_json(&bytes).map(JsonBody)
+            parsed.map(JsonBody)
         })
     }
+}
+
+/// The body of a JSON request, parsed.
+async fn parse_body<T: DeserializeOwned>(
+    is_json: bool,
+    body: impl Future<Output = Result<web::Bytes, actix_web::Error>>,
+    limit: Option<usize>,
+) -> Result<T, ApiError> {
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the request body as application/json".into(),
+        ));
+    }
+    let bytes = body.await.map_err(|error| {
+        let status = error.as_response_error().status_code();
+        match (status, limit) {
+            (actix_web::http::StatusCode::PAYLOAD_TOO_LARGE, Some(limit)) => {
+                ApiError::PayloadTooLarge(format!(
+                    "the request body exceeds the limit of {limit} bytes"
+                ))
+            }
+            _ => ApiError::from_status(status, Some(error.to_string())),
+        }
+    })?;
+    parse_json(&bytes)
 }
 
 /// A JSON body that may be left out entirely (no body, or `Content-Length: 0`); a
@@ -149,12 +164,21 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
 /// A query string, typed; unknown or ill-typed parameters are named in the error.
 pub struct Query<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest for Query<T> {
+impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(parse_query(req.query_string()).map(Query))
+        match parse_query(req.query_string()) {
+            Ok(query) => Box::pin(std::future::ready(Ok(Query(query)))),
+            Err(error) => {
+                let settled = AuthGate::settled(req);
+                Box::pin(async move {
+                    settled.await;
+                    Err(error)
+                })
+            }
+        }
     }
 }
 

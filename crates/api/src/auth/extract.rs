@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use techex_domain::{AccessDenied, Actor, AuditAction, NewAuditEntry, User, UserId};
 use techex_store::repo::users;
 
+use crate::auth::gate::AuthGate;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -46,7 +47,9 @@ impl FromRequest for MaybeAuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
+        let settles = AuthGate::open(&req);
         Box::pin(async move {
+            let _settles = settles;
             if req.headers().contains_key(header::AUTHORIZATION) {
                 authenticate(&req)
                     .await
@@ -64,7 +67,11 @@ impl FromRequest for AuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { authenticate(&req).await })
+        let settles = AuthGate::open(&req);
+        Box::pin(async move {
+            let _settles = settles;
+            authenticate(&req).await
+        })
     }
 }
 
@@ -74,7 +81,9 @@ impl FromRequest for OperatorUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
+        let settles = AuthGate::open(&req);
         Box::pin(async move {
+            let _settles = settles;
             let user = authenticate(&req).await?;
             if let Err(denied) = user.actor().ensure_operator() {
                 return Err(deny(&req, user.user.id, denied).await);

@@ -2,6 +2,7 @@
 //! and the extractors that put the authenticated user in a handler's signature.
 
 pub mod extract;
+pub mod gate;
 pub mod passwords;
 pub mod secret;
 pub mod throttle;
