@@ -79,6 +79,13 @@ fn validation_errors_name_every_field_and_store_nothing(db: &TestDatabase) {
     typed.assert_problem(400, "validation");
     assert_eq!(typed.error_fields(), ["organisation.name"]);
 
+    // An exchange is set up by its operators, not claimed through the form.
+    let exchange = server.post("/api/v1/auth/register").json(&json!({
+        "organisation": {"name": "Sàn giao dịch công nghệ", "kind": "exchange", "province": "Hà Nội"},
+        "user": {"email": "a@b.vn", "password": PASSWORD, "full_name": "Nguyễn Văn A"}
+    }));
+    exchange.assert_problem(400, "validation");
+    assert_eq!(exchange.error_fields(), ["organisation.kind"]);
 
     // Nothing was stored: the e-mail of the refused registration is still free.
     server.register("a@b.vn", "Trường Đại học Bách khoa", "university");

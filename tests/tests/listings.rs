@@ -403,6 +403,32 @@ fn creation_validates_every_field(db: &TestDatabase) {
         "nothing stored"
     );
 
+    // A title of zero-width characters looks empty wherever it is listed, and a
+    // two-letter code that is no language's is no language.
+    let mut invisible = listing_body("offer", "\u{200B}\u{200C}\u{200D}\u{2060}\u{FEFF}\u{200B}");
+    invisible["language"] = json!("zz");
+    let reply = x
+        .server
+        .post("/api/v1/listings")
+        .bearer(&x.institute)
+        .json(&invisible);
+    reply.assert_problem(400, "validation");
+    let mut fields = reply.error_fields();
+    fields.sort();
+    assert_eq!(fields, ["language", "title"]);
+    let search = x.server.get("/api/v1/search?language=zz").send();
+    search.assert_problem(400, "validation");
+    assert_eq!(search.error_fields(), ["language"]);
+    assert_eq!(
+        x.server
+            .get("/api/v1/me/listings")
+            .bearer(&x.institute)
+            .send()
+            .body["total"],
+        0,
+        "nothing stored"
+    );
+
     let anonymous = x
         .server
         .post("/api/v1/listings")

@@ -11,6 +11,7 @@ pub mod email;
 pub mod event;
 pub mod ids;
 pub mod interest;
+pub mod language;
 pub mod listing;
 pub mod organisation;
 pub mod password;

@@ -30,6 +30,13 @@ impl OrganisationKind {
         Self::Exchange,
     ];
 
+    /// Whether an organisation of this kind may sign itself up. An exchange runs
+    /// the market: its organisation is set up with its first operator
+    /// (`techex create-operator`), never claimed through the public form.
+    pub fn may_self_register(self) -> bool {
+        self != Self::Exchange
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ResearchInstitute => "research_institute",

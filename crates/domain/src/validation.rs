@@ -98,7 +98,7 @@ impl fmt::Display for ValidationErrors {
 /// Trims `raw` and checks its length in characters (not bytes: Vietnamese text
 /// carries many multi-byte letters).
 pub fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, String> {
-    let trimmed = raw.trim();
+    let trimmed = trim_blank(raw);
     let len = trimmed.chars().count();
     if len < min {
         if min == 1 {
@@ -115,9 +115,48 @@ pub fn bounded_text(raw: &str, min: usize, max: usize) -> Result<String, String>
     Ok(trimmed.to_owned())
 }
 
+/// Characters that take no room: zero-width spaces and joiners, direction marks,
+/// the word joiner, the byte-order mark, the soft hyphen. A title of nothing but
+/// these looks empty in every list it appears in.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+    )
+}
+
+/// The text without leading and trailing whitespace or invisible characters.
+pub fn trim_blank(raw: &str) -> &str {
+    raw.trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
+}
+
+/// Whether the text shows nothing: only whitespace and invisible characters.
+pub fn is_blank(raw: &str) -> bool {
+    trim_blank(raw).is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_of_invisible_characters_is_blank() {
+        assert!(is_blank(" \u{200B}\u{FEFF}\u{2060} "));
+        assert!(bounded_text("\u{200B}\u{200C}", 1, 10).is_err());
+        assert_eq!(
+            bounded_text("\u{200B}Máy lọc\u{200D}", 1, 10).unwrap(),
+            "Máy lọc"
+        );
+        // Inside a word a joiner stays: it may be part of the writing.
+        assert_eq!(trim_blank("a\u{200D}b"), "a\u{200D}b");
+        assert!(!is_blank("·"));
+    }
 
     #[test]
     fn bounded_text_counts_characters_not_bytes() {

@@ -77,6 +77,15 @@ pub async fn register(
     })
     .map_err(|e| errors.merge_prefixed("organisation", e))
     .ok();
+    if organisation
+        .as_ref()
+        .is_some_and(|o| !o.kind.may_self_register())
+    {
+        errors.add(
+            "organisation.kind",
+            "an exchange is set up by its operators; register as research_institute, university, enterprise or startup",
+        );
+    }
     let email = errors.check(
         "user.email",
         required(&body.user.email).and_then(Email::parse),
@@ -89,8 +98,8 @@ pub async fn register(
         "user.full_name",
         required(&body.user.full_name).and_then(FullName::parse),
     );
-    let (Some(organisation), Some(email), Some(password), Some(full_name)) =
-        (organisation, email, password, full_name)
+    let (Some(organisation), Some(email), Some(password), Some(full_name), true) =
+        (organisation, email, password, full_name, errors.is_empty())
     else {
         return Err(ApiError::Validation(errors));
     };

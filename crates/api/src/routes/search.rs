@@ -120,6 +120,13 @@ pub async fn search(
                 .transpose(),
         )
         .flatten();
+    let language = query.language.map(|l| l.trim().to_ascii_lowercase());
+    if language
+        .as_deref()
+        .is_some_and(|code| !techex_domain::language::is_iso_639_1(code))
+    {
+        errors.add("language", "must be an ISO 639-1 code such as vi or en");
+    }
     let text = query.q.unwrap_or_default();
     if text.chars().count() > 500 {
         errors.add("q", "must be at most 500 characters");
@@ -140,7 +147,7 @@ pub async fn search(
                 .into_iter()
                 .collect(),
             province: filters.province,
-            language: query.language.map(|l| l.trim().to_ascii_lowercase()),
+            language,
         },
         today: Utc::now().date_naive(),
         offset: paging.offset() as usize,

@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{IpStatus, ListingKind, TransferMode};
 use crate::currency::parse_currency;
+use crate::language::is_iso_639_1;
 use crate::taxonomy::Taxonomy;
 use crate::text::nfc;
-use crate::validation::{ValidationErrors, bounded_text};
+use crate::validation::{ValidationErrors, bounded_text, is_blank, trim_blank};
 
 pub const MAX_SECTORS: usize = 10;
 pub const MAX_KEYWORDS: usize = 20;
@@ -238,7 +239,7 @@ fn non_empty(text: String) -> Option<String> {
 }
 
 fn required_text(raw: &str, min: usize, max: usize) -> Result<String, String> {
-    if raw.trim().is_empty() {
+    if is_blank(raw) {
         return Err("is required".into());
     }
     bounded_text(raw, min, max)
@@ -246,7 +247,7 @@ fn required_text(raw: &str, min: usize, max: usize) -> Result<String, String> {
 
 /// Empty is allowed; control characters other than line breaks and tabs are not.
 fn optional_text(raw: &str, max: usize) -> Result<String, String> {
-    let trimmed = raw.trim();
+    let trimmed = trim_blank(raw);
     if trimmed.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
@@ -264,7 +265,7 @@ fn parse_language(raw: Option<&str>) -> Result<String, String> {
         .ok_or("is required: an ISO 639-1 code such as vi or en")?
         .trim()
         .to_ascii_lowercase();
-    if code.len() == 2 && code.chars().all(|c| c.is_ascii_lowercase()) {
+    if is_iso_639_1(&code) {
         Ok(code)
     } else {
         Err("must be an ISO 639-1 code such as vi or en".into())
