@@ -1,6 +1,7 @@
 //! The OpenAPI 3 document served at `/api/openapi.json` and browsed at `/api/docs`.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes;
@@ -74,7 +75,7 @@ use crate::routes;
         routes::webhooks::deliveries,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &PatchIsPartial),
     tags(
         (name = "auth", description = "Registration, login and the signed-in account"),
         (name = "organisations", description = "Organisations and their verification"),
@@ -107,6 +108,39 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// A merge patch carries any of a listing's fields and needs none of them but
+/// `version`. Derived types would inherit `ListingRequest`'s required fields (a
+/// generated client would insist on a title in every edit), so the patch schema is
+/// rebuilt here from the request's properties, which stay written in one place.
+struct PatchIsPartial;
+
+impl Modify for PatchIsPartial {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(schemas) = openapi.components.as_mut().map(|c| &mut c.schemas) else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(mut partial))) = schemas.get("ListingRequest").cloned()
+        else {
+            return;
+        };
+        let Some(RefOr::T(Schema::AllOf(patch))) = schemas.get("ListingPatch") else {
+            return;
+        };
+        // The patch's own part: `version`, required.
+        let own = patch.items.iter().find_map(|item| match item {
+            RefOr::T(Schema::Object(own)) => Some(own.clone()),
+            _ => None,
+        });
+        let Some(own) = own else {
+            return;
+        };
+        partial.description = patch.description.clone();
+        partial.properties.extend(own.properties);
+        partial.required = own.required;
+        schemas.insert("ListingPatch".to_owned(), RefOr::T(Schema::Object(partial)));
     }
 }
 

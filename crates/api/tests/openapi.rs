@@ -52,3 +52,22 @@ fn every_operation_documents_its_responses_and_a_tag() {
         }
     }
 }
+
+#[test]
+fn a_listing_patch_requires_only_its_version() {
+    let document = serde_json::to_value(techex_api::openapi::document()).unwrap();
+    let schemas = &document["components"]["schemas"];
+    let request = &schemas["ListingRequest"];
+    let patch = &schemas["ListingPatch"];
+    // Creation needs its fields; an edit carries any of them.
+    let required = request["required"].as_array().unwrap();
+    assert!(required.iter().any(|f| f == "title"), "{request}");
+    assert_eq!(patch["required"], serde_json::json!(["version"]), "{patch}");
+    for field in request["properties"].as_object().unwrap().keys() {
+        assert_eq!(
+            patch["properties"][field], request["properties"][field],
+            "{field}"
+        );
+    }
+    assert_eq!(patch["properties"]["version"]["type"], "integer");
+}
