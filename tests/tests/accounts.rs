@@ -328,6 +328,20 @@ fn operators_verify_organisations_and_manage_users(db: &TestDatabase) {
         .bearer(&operator)
         .json(&json!({"reason": "rejoined"}));
     assert_eq!(enabled.body["disabled"], false);
+    // Enabling does not bring back the tokens the disabling revoked: the account
+    // returns through a new login.
+    let revoked = server.get("/api/v1/me").bearer(&member).send();
+    revoked.assert_problem(401, "unauthenticated");
+    assert!(
+        revoked.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("log in again"),
+        "{}",
+        revoked.text
+    );
+    let again = server.login("giang@sabeco.vn");
+    assert_eq!(server.get("/api/v1/me").bearer(&again).send().status, 200);
 
     // Granting the operator role opens the operator routes to that user.
     let granted = server

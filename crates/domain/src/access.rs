@@ -83,6 +83,7 @@ mod tests {
             role,
             organisation_id: OrganisationId::new(),
             disabled: false,
+            tokens_revoked_at: None,
             created_at: Utc::now(),
         }
     }

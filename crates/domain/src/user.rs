@@ -85,6 +85,9 @@ pub struct User {
     pub organisation_id: OrganisationId,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// When the account was last disabled: access tokens issued until then are
+    /// refused, also once it is enabled again.
+    pub tokens_revoked_at: Option<DateTime<Utc>>,
 }
 
 /// A valid user, not yet stored; the password is already hashed.

@@ -78,6 +78,7 @@ pub(crate) struct UserRow {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub tokens_revoked_at: Option<NaiveDateTime>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -93,6 +94,7 @@ impl TryFrom<UserRow> for User {
             organisation_id: parse_id(T, &row.organisation_id)?,
             disabled: row.disabled,
             created_at: from_db(row.created_at),
+            tokens_revoked_at: row.tokens_revoked_at.map(from_db),
         })
     }
 }

@@ -27,6 +27,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        tokens_revoked_at -> Nullable<Timestamp>,
     }
 }
 

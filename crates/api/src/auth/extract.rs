@@ -153,6 +153,17 @@ async fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         )
         .await);
     }
+    if user.tokens_revoked_at.is_some_and(|revoked| {
+        claims.issued_at_ms() <= u64::try_from(revoked.timestamp_millis()).unwrap_or(0)
+    }) {
+        return Err(refuse(
+            &state,
+            req,
+            "token issued before the account was disabled",
+            "the access token was revoked; log in again",
+        )
+        .await);
+    }
     Ok(AuthUser { user })
 }
 

@@ -18,6 +18,21 @@ pub struct Claims {
     pub exp: u64,
     /// Unique per token, for log correlation.
     pub jti: String,
+    /// The issue time in milliseconds, to tell a token from a revocation made in
+    /// the same second (0 in tokens of earlier releases).
+    #[serde(default)]
+    pub iat_ms: u64,
+}
+
+impl Claims {
+    /// When the token was issued, in milliseconds since the epoch.
+    pub fn issued_at_ms(&self) -> u64 {
+        if self.iat_ms > 0 {
+            self.iat_ms
+        } else {
+            self.iat.saturating_mul(1000)
+        }
+    }
 }
 
 pub struct IssuedToken {
@@ -55,7 +70,8 @@ impl TokenService {
     }
 
     pub fn issue(&self, user: &User) -> anyhow::Result<IssuedToken> {
-        let now = now_secs();
+        let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
+        let now = now_ms / 1000;
         let claims = Claims {
             sub: user.id.to_string(),
             iss: self.issuer.clone(),
@@ -63,6 +79,7 @@ impl TokenService {
             iat: now,
             exp: now + self.ttl_secs,
             jti: Uuid::new_v4().simple().to_string(),
+            iat_ms: now_ms,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok(IssuedToken {
@@ -107,6 +124,7 @@ mod tests {
             role: Role::Member,
             organisation_id: OrganisationId::new(),
             disabled: false,
+            tokens_revoked_at: None,
             created_at: Utc::now(),
         }
     }

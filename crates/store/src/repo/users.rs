@@ -26,6 +26,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser) -> StoreResult<User> {
         disabled: false,
         created_at: now,
         updated_at: now,
+        tokens_revoked_at: None,
     };
     diesel::insert_into(u::users).values(&row).execute(conn)?;
     row.try_into()
@@ -113,10 +114,24 @@ pub fn list(
     Ok(Page::new(convert_all(rows)?, page, total))
 }
 
+/// Disabling also revokes every access token issued until now; enabling leaves
+/// that mark, so the account comes back only through a new login.
 pub fn set_disabled(conn: &mut DbConnection, id: UserId, disabled: bool) -> StoreResult<User> {
-    let changed = diesel::update(u::users.find(id.to_string()))
-        .set((u::disabled.eq(disabled), u::updated_at.eq(time::now())))
-        .execute(conn)?;
+    let now = time::now();
+    let target = u::users.find(id.to_string());
+    let changed = if disabled {
+        diesel::update(target)
+            .set((
+                u::disabled.eq(true),
+                u::updated_at.eq(now),
+                u::tokens_revoked_at.eq(Some(now)),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(target)
+            .set((u::disabled.eq(false), u::updated_at.eq(now)))
+            .execute(conn)?
+    };
     if changed == 0 {
         return Err(crate::StoreError::NotFound);
     }
