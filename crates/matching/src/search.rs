@@ -367,7 +367,12 @@ fn search_with(
     let mut highlighter = if browsing {
         None
     } else {
-        Some(Highlighter::new(&searcher, &query, fields.body)?)
+        Some(Highlighter::new(
+            &searcher,
+            &query,
+            fields.body,
+            fields.body_stem,
+        )?)
     };
     let hits = addresses
         .into_iter()

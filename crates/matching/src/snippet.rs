@@ -23,6 +23,11 @@ pub struct Highlighter {
     words: Vec<(String, Score)>,
     /// The field's own analyzer, so that a text's tokens are its indexed terms.
     analyzer: TextAnalyzer,
+    /// The searched English stems, with their weights: a listing found through a
+    /// stem (`reactor` for `reactors`) shows the word that made it match.
+    stems: Vec<(String, Score)>,
+    /// The stemmed field's analyzer, to stem a token.
+    stemmer: TextAnalyzer,
 }
 
 /// The best fragment found so far, or being built.
@@ -35,36 +40,25 @@ struct Fragment {
 }
 
 impl Highlighter {
-    /// The words of `query` in `field` that occur in some listing.
-    pub fn new(searcher: &Searcher, query: &dyn Query, field: Field) -> tantivy::Result<Self> {
-        let mut terms = Vec::new();
-        query.query_terms(&mut |term, _| {
-            if term.field() == field {
-                terms.push(term.clone());
-            }
-        });
-        terms.sort();
-        terms.dedup();
-        let mut words = Vec::with_capacity(terms.len());
-        for term in &terms {
-            let value = term.value();
-            let Some(text) = value.as_str() else {
-                continue;
-            };
-            let listings = searcher.doc_freq(term)?;
-            if listings > 0 {
-                words.push((text.to_owned(), 1.0 / (1.0 + listings as Score)));
-            }
-        }
+    /// The words of `query` in `field`, and its stems in `stem_field`, that occur
+    /// in some listing.
+    pub fn new(
+        searcher: &Searcher,
+        query: &dyn Query,
+        field: Field,
+        stem_field: Field,
+    ) -> tantivy::Result<Self> {
         Ok(Self {
-            words,
+            words: weighted_terms(searcher, query, field)?,
             analyzer: searcher.index().tokenizer_for_field(field)?,
+            stems: weighted_terms(searcher, query, stem_field)?,
+            stemmer: searcher.index().tokenizer_for_field(stem_field)?,
         })
     }
 
     /// The best fragment of `text` as HTML, or `None` when no searched word is in it.
     pub fn html(&mut self, text: &str) -> Option<String> {
-        if self.words.is_empty() {
+        if self.words.is_empty() && self.stems.is_empty() {
             return None;
         }
         let mut best = Fragment::default();
@@ -76,7 +70,11 @@ impl Highlighter {
                 current.start = token.offset_from;
             }
             current.end = token.offset_to;
-            if let Some((_, weight)) = self.words.iter().find(|(word, _)| *word == token.text) {
+            let weight = match self.words.iter().find(|(word, _)| *word == token.text) {
+                Some((_, weight)) => Some(*weight),
+                None => stem_weight(&mut self.stemmer, &self.stems, &token.text),
+            };
+            if let Some(weight) = weight {
                 current.score += weight;
                 current.words.push((token.offset_from, token.offset_to));
             }
@@ -84,6 +82,60 @@ impl Highlighter {
         keep_better(&mut best, &mut current);
         (best.score > 0.0).then(|| to_html(text, &best))
     }
+}
+
+/// The distinct terms of `query` in `field` found in some listing, each weighing
+/// 1 / (1 + the number of listings it is in).
+fn weighted_terms(
+    searcher: &Searcher,
+    query: &dyn Query,
+    field: Field,
+) -> tantivy::Result<Vec<(String, Score)>> {
+    let mut terms = Vec::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == field {
+            terms.push(term.clone());
+        }
+    });
+    terms.sort();
+    terms.dedup();
+    let mut weighted = Vec::with_capacity(terms.len());
+    for term in &terms {
+        let value = term.value();
+        let Some(text) = value.as_str() else {
+            continue;
+        };
+        let listings = searcher.doc_freq(term)?;
+        if listings > 0 {
+            weighted.push((text.to_owned(), 1.0 / (1.0 + listings as Score)));
+        }
+    }
+    Ok(weighted)
+}
+
+/// The weight of the searched stem that `token` (a folded word) has, if any. A
+/// stem is most of its word, so only a token that begins like a searched stem is
+/// stemmed: a snippet stems a handful of its words, not all.
+fn stem_weight(
+    stemmer: &mut TextAnalyzer,
+    stems: &[(String, Score)],
+    token: &str,
+) -> Option<Score> {
+    const PREFIX: usize = 3;
+    let begins_like = |stem: &str| {
+        token.len() >= PREFIX
+            && stem.len() >= PREFIX
+            && token.as_bytes()[..PREFIX] == stem.as_bytes()[..PREFIX]
+    };
+    if !stems.iter().any(|(stem, _)| begins_like(stem)) {
+        return None;
+    }
+    let mut stream = stemmer.token_stream(token);
+    let stemmed = stream.next()?.text.clone();
+    stems
+        .iter()
+        .find(|(stem, _)| *stem == stemmed)
+        .map(|(_, weight)| *weight)
 }
 
 /// Makes `current` the best if it scores higher (an earlier fragment wins a tie),
@@ -148,26 +200,32 @@ mod tests {
         "",
     ];
 
-    fn index() -> (Index, Field) {
+    /// The texts in a folded `body` field and a stemmed one.
+    fn index() -> (Index, Field, Field) {
         let mut schema = Schema::builder();
-        let body = schema.add_text_field(
-            "body",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(analysis::FOLDED)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            ),
-        );
+        let field = |schema: &mut tantivy::schema::SchemaBuilder, name, tokenizer| {
+            schema.add_text_field(
+                name,
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(tokenizer)
+                        .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                ),
+            )
+        };
+        let body = field(&mut schema, "body", analysis::FOLDED);
+        let stem = field(&mut schema, "body_stem", analysis::STEMMED);
         let index = Index::create_in_ram(schema.build());
         analysis::register(index.tokenizers());
         let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
         for text in TEXTS {
             let mut doc = TantivyDocument::default();
             doc.add_text(body, text);
+            doc.add_text(stem, text);
             writer.add_document(doc).unwrap();
         }
         writer.commit().unwrap();
-        (index, body)
+        (index, body, stem)
     }
 
     fn query(body: Field, words: &[&str]) -> BooleanQuery {
@@ -187,7 +245,7 @@ mod tests {
 
     #[test]
     fn snippets_are_those_of_tantivys_generator() {
-        let (index, body) = index();
+        let (index, body, stem) = index();
         let searcher = index.reader().unwrap().searcher();
         for words in [
             &["nuoc", "thai", "cod"][..],
@@ -199,7 +257,7 @@ mod tests {
         ] {
             let query = query(body, words);
             let tantivy = SnippetGenerator::create(&searcher, &query, body).unwrap();
-            let mut ours = Highlighter::new(&searcher, &query, body).unwrap();
+            let mut ours = Highlighter::new(&searcher, &query, body, stem).unwrap();
             for text in TEXTS {
                 let expected = tantivy.snippet(text);
                 let expected = (!expected.fragment().is_empty()).then(|| expected.to_html());
@@ -210,20 +268,35 @@ mod tests {
 
     #[test]
     fn the_rarer_word_wins_and_the_first_of_equals() {
-        let (index, body) = index();
+        let (index, body, stem) = index();
         let searcher = index.reader().unwrap().searcher();
         // `cod` is in two listings, `sludge` in one: the fragment with `sludge` wins.
         let mut highlighter =
-            Highlighter::new(&searcher, &query(body, &["cod", "sludge"]), body).unwrap();
+            Highlighter::new(&searcher, &query(body, &["cod", "sludge"]), body, stem).unwrap();
         let html = highlighter.html(TEXTS[1]).unwrap();
         assert!(html.contains("<b>sludge</b>"), "{html}");
         let mut highlighter =
-            Highlighter::new(&searcher, &query(body, &["wastewater"]), body).unwrap();
+            Highlighter::new(&searcher, &query(body, &["wastewater"]), body, stem).unwrap();
         let html = highlighter.html(TEXTS[1]).unwrap();
         assert!(
             html.starts_with("Electrocoagulation for textile <b>wastewater</b>"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn a_word_found_through_its_stem_is_highlighted() {
+        let (index, body, stem) = index();
+        let searcher = index.reader().unwrap().searcher();
+        // A search for `plant` finds `plants` through the stem.
+        let query = TermQuery::new(
+            Term::from_field_text(stem, "plant"),
+            IndexRecordOption::WithFreqs,
+        );
+        let mut highlighter = Highlighter::new(&searcher, &query, body, stem).unwrap();
+        let html = highlighter.html(TEXTS[1]).unwrap();
+        assert_eq!(html, "treatment <b>plants</b> of 50-500 m³/day");
+        assert_eq!(highlighter.html(TEXTS[2]), None);
     }
 
     #[test]

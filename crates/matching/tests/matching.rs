@@ -297,6 +297,14 @@ fn english_stems_match_and_syntax_is_never_an_error() {
     let index = corpus();
     let results = search(&index, &request("treating wastewaters")).unwrap();
     assert_eq!(results.hits[0].id, "o4");
+    // Found through its stem, the word is highlighted as it is written.
+    let results = search(&index, &request("reactors")).unwrap();
+    assert_eq!(ids(&results.hits), ["o4"]);
+    assert!(
+        results.hits[0].snippet.contains("<b>reactor</b>"),
+        "{}",
+        results.hits[0].snippet
+    );
     for odd in ["\"unclosed", "title:(", "AND OR NOT", "*", "-", "((("] {
         assert!(search(&index, &request(odd)).is_ok(), "{odd}");
     }
