@@ -21,6 +21,16 @@ pub fn is_iso_639_1(code: &str) -> bool {
     ISO_639_1.binary_search(&code).is_ok()
 }
 
+/// A language as typed (`VI`, ` en `), as its ISO 639-1 code.
+pub fn parse(raw: &str) -> Result<String, String> {
+    let code = raw.trim().to_ascii_lowercase();
+    if is_iso_639_1(&code) {
+        Ok(code)
+    } else {
+        Err("must be an ISO 639-1 code such as vi or en".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -475,10 +475,9 @@ fn sector_relation<'a>(taxonomy: &'a Taxonomy, a: &'a str, b: &'a str) -> Sector
     let parent_b = up_b.first().copied().unwrap_or(b);
     let field_a = up_a.last().copied().unwrap_or(a);
     let field_b = up_b.last().copied().unwrap_or(b);
-    if parent_a == b
-        || parent_b == a
-        || (parent_a == parent_b && !up_a.is_empty() && !up_b.is_empty() && up_a.len() > 1)
-    {
+    // One is the other's parent, or both share a parent below the top-level field
+    // (children of the field itself are only of the same field).
+    if parent_a == b || parent_b == a || (parent_a == parent_b && up_a.len() > 1) {
         SectorRelation::Related
     } else if field_a == field_b {
         SectorRelation::SameField(field_a)

@@ -123,9 +123,7 @@ fn stem_weight(
 ) -> Option<Score> {
     const PREFIX: usize = 3;
     let begins_like = |stem: &str| {
-        token.len() >= PREFIX
-            && stem.len() >= PREFIX
-            && token.as_bytes()[..PREFIX] == stem.as_bytes()[..PREFIX]
+        stem.len() >= PREFIX && token.as_bytes().starts_with(&stem.as_bytes()[..PREFIX])
     };
     if !stems.iter().any(|(stem, _)| begins_like(stem)) {
         return None;

@@ -120,13 +120,16 @@ pub async fn search(
                 .transpose(),
         )
         .flatten();
-    let language = query.language.map(|l| l.trim().to_ascii_lowercase());
-    if language
-        .as_deref()
-        .is_some_and(|code| !techex_domain::language::is_iso_639_1(code))
-    {
-        errors.add("language", "must be an ISO 639-1 code such as vi or en");
-    }
+    let language = errors
+        .check(
+            "language",
+            query
+                .language
+                .as_deref()
+                .map(techex_domain::language::parse)
+                .transpose(),
+        )
+        .flatten();
     let text = query.q.unwrap_or_default();
     if text.chars().count() > 500 {
         errors.add("q", "must be at most 500 characters");

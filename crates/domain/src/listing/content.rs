@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{IpStatus, ListingKind, TransferMode};
 use crate::currency::parse_currency;
-use crate::language::is_iso_639_1;
 use crate::taxonomy::Taxonomy;
 use crate::text::nfc;
 use crate::validation::{ValidationErrors, bounded_text, is_blank, trim_blank};
@@ -261,15 +260,7 @@ fn optional_text(raw: &str, max: usize) -> Result<String, String> {
 }
 
 fn parse_language(raw: Option<&str>) -> Result<String, String> {
-    let code = raw
-        .ok_or("is required: an ISO 639-1 code such as vi or en")?
-        .trim()
-        .to_ascii_lowercase();
-    if is_iso_639_1(&code) {
-        Ok(code)
-    } else {
-        Err("must be an ISO 639-1 code such as vi or en".into())
-    }
+    crate::language::parse(raw.ok_or("is required: an ISO 639-1 code such as vi or en")?)
 }
 
 fn parse_sectors(raw: Option<&[String]>, taxonomy: &Taxonomy) -> Result<Vec<String>, String> {
