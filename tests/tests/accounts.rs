@@ -343,17 +343,44 @@ fn operators_verify_organisations_and_manage_users(db: &TestDatabase) {
     let again = server.login("giang@sabeco.vn");
     assert_eq!(server.get("/api/v1/me").bearer(&again).send().status, 200);
 
-    // Granting the operator role opens the operator routes to that user.
-    let granted = server
+    // The operator role stays within the exchange: an enterprise's member made
+    // operator would review their own organisation's listings.
+    let outsider = server
         .post(&format!("/api/v1/users/{user}/role"))
         .bearer(&operator)
-        .json(&json!({"role": "operator", "reason": "new exchange staff"}));
-    assert_eq!(granted.body["role"], "operator", "{}", granted.text);
-    let promoted = server.login("giang@sabeco.vn");
-    assert_eq!(
-        server.get("/api/v1/users").bearer(&promoted).send().status,
-        200
+        .json(&json!({"role": "operator", "reason": "helpful member"}));
+    assert!(
+        outsider.assert_problem(403, "forbidden")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("own organisation"),
+        "{}",
+        outsider.text
     );
+    assert_eq!(
+        server.get("/api/v1/users").bearer(&again).send().status,
+        403,
+        "still a member"
+    );
+    // Exchange staff change roles: a colleague made member loses the operator
+    // routes at once, and granted the role again has them back.
+    server.create_operator("hoa@techmart.vn");
+    let colleague = server.login("hoa@techmart.vn");
+    let colleague_id = server.get("/api/v1/me").bearer(&colleague).send().body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (role, users_status) in [("member", 403), ("operator", 200)] {
+        let changed = server
+            .post(&format!("/api/v1/users/{colleague_id}/role"))
+            .bearer(&operator)
+            .json(&json!({"role": role, "reason": "staff change"}));
+        assert_eq!(changed.body["role"], role, "{}", changed.text);
+        assert_eq!(
+            server.get("/api/v1/users").bearer(&colleague).send().status,
+            users_status
+        );
+    }
     // An operator cannot make anyone an admin, nor change their own account.
     server
         .post(&format!("/api/v1/users/{user}/role"))
@@ -485,11 +512,15 @@ fn callers_are_refused_before_their_requests_are_judged(db: &TestDatabase) {
     let bodies = [
         format!("/api/v1/users/{user}/disable"),
         format!("/api/v1/users/{user}/role"),
-        "/api/v1/listings".to_owned(),
         format!("/api/v1/listings/{nobody}/reject"),
+        format!("/api/v1/listings/{nobody}/approve"),
+        "/api/v1/interests/broker".to_owned(),
+        format!("/api/v1/interests/{nobody}/notes"),
+        "/api/v1/listings".to_owned(),
         format!("/api/v1/interests/{nobody}/messages"),
         "/api/v1/webhooks".to_owned(),
     ];
+    let operator_routes = &bodies[..6];
     for path in &bodies {
         for token in [None, Some("x")] {
             let call = server.post(path);
@@ -505,9 +536,13 @@ fn callers_are_refused_before_their_requests_are_judged(db: &TestDatabase) {
             .raw("text/plain", "hello")
             .assert_problem(401, "unauthenticated");
     }
+    // A token that is sent must be valid on public routes too.
     for path in [
         "/api/v1/organisations?page=zero",
         &format!("/api/v1/listings/{nobody}/matches?limit=many"),
+        "/api/v1/listings?per_page=many",
+        "/api/v1/search?q=water",
+        "/api/v1/stats/public",
     ] {
         server
             .get(path)
@@ -516,14 +551,20 @@ fn callers_are_refused_before_their_requests_are_judged(db: &TestDatabase) {
             .assert_problem(401, "unauthenticated");
     }
 
-    // A member on an operator route is refused as such, and the refusal audited.
-    for path in &bodies[..2] {
+    // A member on an operator route is refused as such, and the refusal audited,
+    // whatever is wrong with the body.
+    for path in operator_routes {
         server
             .post(path)
             .bearer(&member)
             .raw("application/json", "{bad")
             .assert_problem(403, "forbidden");
     }
+    server
+        .post(&bodies[3])
+        .bearer(&member)
+        .json(&json!({"version": "x"}))
+        .assert_problem(403, "forbidden");
     server
         .get("/api/v1/organisations?page=zero")
         .bearer(&member)
@@ -553,7 +594,7 @@ fn callers_are_refused_before_their_requests_are_judged(db: &TestDatabase) {
         .get(&format!("/api/v1/audit?action=access_denied&actor={user}"))
         .bearer(&operator)
         .send();
-    assert_eq!(denied.body["total"], 3, "{}", denied.text);
+    assert_eq!(denied.body["total"], 8, "{}", denied.text);
 }
 
 fn health_readiness_metrics_and_api_document(db: &TestDatabase) {

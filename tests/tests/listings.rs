@@ -219,7 +219,7 @@ fn only_operators_review_and_rejections_need_a_reason(db: &TestDatabase) {
         "reject",
         Some(&json!({"reason_code": "other", "message": "x"})),
     )
-    .assert_problem(404, "not-found"); // it cannot even see an unpublished listing
+    .assert_problem(403, "forbidden"); // no member reviews, whichever the listing
 
     let no_reason = s.act(&x.operator, &id, "reject", None);
     no_reason.assert_problem(400, "validation");
@@ -723,6 +723,123 @@ fn the_catalogue_filters(db: &TestDatabase) {
     assert_eq!(mine.body["total"], 2);
 }
 
+/// Operators review other organisations' listings only: they do not post listings,
+/// and one of their own organisation's (posted by a colleague made member) waits
+/// for an operator of another organisation.
+fn operators_never_review_their_own_organisation(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let body = listing_body("offer", "Dịch vụ tư vấn chuyển giao công nghệ");
+    let posted = s.post("/api/v1/listings").bearer(&x.operator).json(&body);
+    assert!(
+        posted.assert_problem(403, "forbidden")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("review listings rather than post them"),
+        "{}",
+        posted.text
+    );
+    let mine = s.get("/api/v1/me/listings").bearer(&x.operator).send();
+    assert_eq!(mine.body["total"], 0, "nothing stored: {}", mine.text);
+
+    s.create_operator("tuan@techmart.vn");
+    let colleague = s.login("tuan@techmart.vn");
+    let colleague_id = s.get("/api/v1/me").bearer(&colleague).send().body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let demoted = s
+        .post(&format!("/api/v1/users/{colleague_id}/role"))
+        .bearer(&x.operator)
+        .json(&json!({"role": "member", "reason": "posts the exchange's own services"}));
+    assert_eq!(demoted.body["role"], "member", "{}", demoted.text);
+    let id = s.create_listing(&colleague, &body)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let version = s.act(&colleague, &id, "submit", None).body["version"].clone();
+    for action in ["approve", "reject"] {
+        let review = json!({"version": version, "reason_code": "other", "message": "x"});
+        let review = match action {
+            "approve" => json!({"version": version}),
+            _ => review,
+        };
+        let refused = s.act(&x.operator, &id, action, Some(&review));
+        assert!(
+            refused.assert_problem(403, "forbidden")["detail"]
+                .as_str()
+                .unwrap()
+                .contains("own organisation"),
+            "{}",
+            refused.text
+        );
+    }
+    let listing = s
+        .get(&format!("/api/v1/listings/{id}"))
+        .bearer(&colleague)
+        .send();
+    assert_eq!(
+        (listing.body["status"].as_str(), &listing.body["version"]),
+        (Some("pending_review"), &version),
+        "{}",
+        listing.text
+    );
+}
+
+/// An edit that changes nothing writes nothing: no new version, no history entry,
+/// nothing for an operator to review.
+fn an_edit_that_changes_nothing_writes_nothing(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let body = listing_body("offer", "Màng lọc nano xử lý nước nhiễm asen");
+    let draft = s.create_listing(&x.institute, &body);
+    let draft_id = draft["id"].as_str().unwrap();
+    let same_title = s
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/listings/{draft_id}"),
+        )
+        .bearer(&x.institute)
+        .json(&json!({"version": draft["version"], "title": body["title"]}));
+    assert_eq!(same_title.status, 200, "{}", same_title.text);
+    assert_eq!(same_title.body["version"], draft["version"]);
+
+    let id = s.publish(&x.institute, &x.operator, &body);
+    let history = |id: &str| {
+        s.get(&format!("/api/v1/listings/{id}/history"))
+            .bearer(&x.institute)
+            .send()
+            .body
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = s.get(&format!("/api/v1/listings/{id}")).send();
+    let steps = history(&id);
+    for patch in [
+        json!({"version": before.body["version"]}),
+        json!({"version": before.body["version"], "trl": body["trl"], "province": "Hà Nội"}),
+    ] {
+        let edited = s
+            .request(reqwest::Method::PATCH, &format!("/api/v1/listings/{id}"))
+            .bearer(&x.institute)
+            .json(&patch);
+        assert_eq!(edited.status, 200, "{}", edited.text);
+        assert_eq!(edited.body["version"], before.body["version"]);
+        assert!(edited.body["revision"].is_null(), "{}", edited.text);
+    }
+    assert_eq!(history(&id), steps);
+    let queue = s.get("/api/v1/moderation/queue").bearer(&x.operator).send();
+    assert_eq!(queue.body["total"], 0, "{}", queue.text);
+    // A real change still goes to review.
+    let changed = s
+        .request(reqwest::Method::PATCH, &format!("/api/v1/listings/{id}"))
+        .bearer(&x.institute)
+        .json(&json!({"version": before.body["version"], "trl": 8}));
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    assert_eq!(history(&id), steps + 1);
+}
+
 fn the_taxonomy_is_bilingual(db: &TestDatabase) {
     let server = Server::start(db);
     let sectors = server.get("/api/v1/taxonomy/sectors").send();
@@ -763,4 +880,6 @@ techex_store::on_both_backends!(
     the_review_queue_is_oldest_first_with_warnings,
     the_catalogue_filters,
     the_taxonomy_is_bilingual,
+    operators_never_review_their_own_organisation,
+    an_edit_that_changes_nothing_writes_nothing,
 );

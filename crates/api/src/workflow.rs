@@ -63,6 +63,9 @@ pub fn perform(
         let step = listing
             .perform(transition.command, now)
             .map_err(|illegal| ApiError::Conflict(illegal.to_string()))?;
+        if step == Step::Unchanged {
+            return Ok(Some(listing));
+        }
 
         let mut entry = NewAuditEntry::new(action.into())
             .object("listing", listing.id)

@@ -38,6 +38,18 @@ impl Actor {
         }
     }
 
+    /// Posting an offer or need. Operators review listings and never their own
+    /// organisation's, so a listing of the exchange's would wait for review forever.
+    pub fn ensure_can_post(&self) -> Result<(), AccessDenied> {
+        if self.role.is_operator() {
+            Err(AccessDenied(
+                "operators review listings rather than post them: offers and needs are posted by members of institutes, universities and enterprises".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
     /// Disabling, enabling and role changes. Operators manage members and operators;
     /// only an admin touches an admin; nobody changes their own account, so an
     /// exchange cannot lock out its last operator by accident.
@@ -56,9 +68,16 @@ impl Actor {
         Ok(())
     }
 
-    /// Granting a role: never above one's own.
+    /// Granting a role: never above one's own, and a staff role (operator, admin)
+    /// only within one's own organisation — the exchange. A member of an institute
+    /// or enterprise made operator would review their own organisation's listings.
     pub fn ensure_can_grant(&self, target: &User, role: Role) -> Result<(), AccessDenied> {
         self.ensure_can_manage(target)?;
+        if role.is_operator() && target.organisation_id != self.organisation_id {
+            return Err(AccessDenied(format!(
+                "the {role} role is given only to users of the exchange's own organisation"
+            )));
+        }
         if role == Role::Admin && self.role != Role::Admin {
             return Err(AccessDenied(
                 "only an admin can grant the admin role".into(),
@@ -88,10 +107,19 @@ mod tests {
         }
     }
 
+    /// Another user of `of`'s organisation.
+    fn colleague(of: &User, role: Role) -> User {
+        User {
+            organisation_id: of.organisation_id,
+            ..user(role)
+        }
+    }
+
     #[test]
     fn members_cannot_operate() {
         let member = Actor::from(&user(Role::Member));
         assert!(member.ensure_operator().is_err());
+        assert!(member.ensure_can_post().is_ok());
         assert!(member.ensure_can_manage(&user(Role::Member)).is_err());
     }
 
@@ -99,28 +127,51 @@ mod tests {
     fn operators_manage_members_but_not_admins_or_themselves() {
         let me = user(Role::Operator);
         let operator = Actor::from(&me);
+        assert!(operator.ensure_can_post().is_err());
         assert!(operator.ensure_can_manage(&user(Role::Member)).is_ok());
         assert!(operator.ensure_can_manage(&user(Role::Admin)).is_err());
         assert!(operator.ensure_can_manage(&me).is_err());
         assert!(
             operator
-                .ensure_can_grant(&user(Role::Member), Role::Operator)
+                .ensure_can_grant(&colleague(&me, Role::Member), Role::Operator)
                 .is_ok()
         );
         assert!(
             operator
-                .ensure_can_grant(&user(Role::Member), Role::Admin)
+                .ensure_can_grant(&colleague(&me, Role::Member), Role::Admin)
                 .is_err()
         );
     }
 
     #[test]
+    fn staff_roles_stay_in_the_exchange() {
+        for role in [Role::Operator, Role::Admin] {
+            let me = user(role);
+            let actor = Actor::from(&me);
+            let outsider = user(Role::Member);
+            let denied = actor
+                .ensure_can_grant(&outsider, Role::Operator)
+                .unwrap_err();
+            assert!(denied.0.contains("own organisation"), "{denied}");
+            assert!(actor.ensure_can_grant(&outsider, Role::Admin).is_err());
+            // Demoting or keeping a member of another organisation a member is fine.
+            assert!(actor.ensure_can_grant(&outsider, Role::Member).is_ok());
+            assert!(
+                actor
+                    .ensure_can_grant(&colleague(&me, Role::Member), Role::Operator)
+                    .is_ok()
+            );
+        }
+    }
+
+    #[test]
     fn admins_manage_admins() {
-        let admin = Actor::from(&user(Role::Admin));
+        let me = user(Role::Admin);
+        let admin = Actor::from(&me);
         assert!(admin.ensure_can_manage(&user(Role::Admin)).is_ok());
         assert!(
             admin
-                .ensure_can_grant(&user(Role::Member), Role::Admin)
+                .ensure_can_grant(&colleague(&me, Role::Member), Role::Admin)
                 .is_ok()
         );
     }

@@ -422,13 +422,6 @@ pub fn ensure_can_express(
     Ok(())
 }
 
-/// Only operators broker introductions and write notes.
-pub fn ensure_can_broker(actor: &Actor) -> Result<(), AccessDenied> {
-    actor
-        .ensure_operator()
-        .map_err(|_| AccessDenied("only operators broker introductions".into()))
-}
-
 impl fmt::Display for Party {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

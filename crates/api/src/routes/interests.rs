@@ -7,14 +7,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use techex_domain::interest::{
     CloseReason, DeclineReason, Interest, InterestAction, InterestCommand, InterestState, Outcome,
-    ensure_can_broker, parse_message,
+    parse_message,
 };
 use techex_domain::{AccessDenied, Actor, InterestId, ListingId, ValidationErrors};
 use techex_store::repo::interests::{self, Scope, Thread};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::AuthUser;
 use crate::auth::extract::{deny, not_found};
+use crate::auth::{AuthUser, OperatorUser};
 use crate::extract::{JsonBody, OptionalJsonBody, Query, path_id};
 use crate::interest_flow::{self, Context};
 use crate::interest_views::{self, InterestView, MessageView};
@@ -456,17 +456,15 @@ async fn written(
     Ok(HttpResponse::Created().json(view))
 }
 
+/// An interest, for an operator (the extractor has checked the role, before any
+/// body is read).
 async fn operator_interest(
     state: &AppState,
     req: &HttpRequest,
-    auth: &AuthUser,
+    OperatorUser(auth): &OperatorUser,
     raw_id: &str,
 ) -> Result<Interest, ApiError> {
-    let actor = auth.actor();
-    if let Err(denied) = actor.ensure_operator() {
-        return Err(deny(req, actor.user_id, denied).await);
-    }
-    load_visible(state, req, &actor, raw_id).await
+    load_visible(state, req, &auth.actor(), raw_id).await
 }
 
 /// Operators' notes on an interest; the two sides never see them.
@@ -476,7 +474,7 @@ async fn operator_interest(
 pub async fn notes(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: OperatorUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let interest = operator_interest(&state, &req, &auth, &id).await?;
@@ -496,13 +494,13 @@ pub async fn notes(
 pub async fn add_note(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    auth: OperatorUser,
     id: web::Path<String>,
     JsonBody(body): JsonBody<MessageBody>,
 ) -> Result<HttpResponse, ApiError> {
     let interest = operator_interest(&state, &req, &auth, &id).await?;
     let text = parse_message(body.body.as_deref()).map_err(|e| ApiError::validation("body", e))?;
-    written(state, req, auth, interest, text, true).await
+    written(state, req, auth.0, interest, text, true).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -529,13 +527,10 @@ pub struct BrokerBody {
 pub async fn broker(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    OperatorUser(auth): OperatorUser,
     JsonBody(body): JsonBody<BrokerBody>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor();
-    if let Err(denied) = ensure_can_broker(&actor) {
-        return Err(deny(&req, actor.user_id, denied).await);
-    }
     let mut errors = ValidationErrors::new();
     let offer = body.offer_id.map(ListingId::from_uuid);
     let need = body.need_id.map(ListingId::from_uuid);

@@ -18,7 +18,7 @@ use techex_store::repo::organisations;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::extract::deny;
-use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::auth::{AuthUser, MaybeAuthUser, OperatorUser};
 use crate::extract::{JsonBody, OptionalJsonBody, Query, from_value, merge_patch, path_id};
 use crate::listing_views::{HistoryEntryView, ListingView};
 use crate::problem::ApiError;
@@ -93,6 +93,9 @@ pub async fn create(
     auth: AuthUser,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Err(denied) = auth.actor().ensure_can_post() {
+        return Err(deny(&req, auth.user.id, denied).await);
+    }
     let Value::Object(mut fields) = body else {
         return Err(ApiError::validation("body", "must be a JSON object"));
     };
@@ -151,6 +154,8 @@ pub struct CatalogueQuery {
     responses((status = 200, body = PageView<ListingView>), (status = 400, body = Problem, content_type = "application/problem+json")))]
 pub async fn catalogue(
     state: web::Data<AppState>,
+    // Anyone may browse, but a token that is sent must be valid, as everywhere.
+    _caller: MaybeAuthUser,
     Query(query): Query<CatalogueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = Paging {
@@ -547,7 +552,7 @@ pub struct RejectBody {
 pub async fn reject(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    OperatorUser(auth): OperatorUser,
     id: web::Path<String>,
     OptionalJsonBody(body): OptionalJsonBody<RejectBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -626,7 +631,7 @@ pub struct ApproveBody {
 pub async fn approve(
     state: web::Data<AppState>,
     req: HttpRequest,
-    auth: AuthUser,
+    OperatorUser(auth): OperatorUser,
     id: web::Path<String>,
     OptionalJsonBody(body): OptionalJsonBody<ApproveBody>,
 ) -> Result<HttpResponse, ApiError> {

@@ -12,8 +12,8 @@ use techex_matching::search::{self, SearchFilters, SearchRequest};
 use techex_store::repo::{listings, organisations};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::AuthUser;
 use crate::auth::extract::deny;
+use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::extract::{Query, path_id};
 use crate::listing_views::OrganisationSummary;
 use crate::problem::ApiError;
@@ -74,6 +74,8 @@ pub struct SearchResultsView {
     ))]
 pub async fn search(
     state: web::Data<AppState>,
+    // Anyone may search, but a token that is sent must be valid, as everywhere.
+    _caller: MaybeAuthUser,
     Query(query): Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let paging = Paging {

@@ -8,7 +8,7 @@ use techex_domain::ValidationErrors;
 use techex_store::repo::stats::{self, Period};
 use utoipa::IntoParams;
 
-use crate::auth::OperatorUser;
+use crate::auth::{MaybeAuthUser, OperatorUser};
 use crate::extract::Query;
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -118,7 +118,11 @@ pub async fn report_csv(
 /// verified organisations; nothing that identifies anyone.
 #[utoipa::path(get, path = "/api/v1/stats/public", tag = "statistics",
     responses((status = 200, body = PublicStatsView)))]
-pub async fn public(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn public(
+    state: web::Data<AppState>,
+    // Public figures, but a token that is sent must be valid, as everywhere.
+    _caller: MaybeAuthUser,
+) -> Result<HttpResponse, ApiError> {
     let today = Utc::now().date_naive();
     let figures = state.db(move |conn| stats::public(conn, today)).await?;
     Ok(HttpResponse::Ok().json(PublicStatsView::from(figures)))

@@ -93,6 +93,10 @@ pub enum Step {
     Renew,
     /// A draft is removed.
     Delete,
+    /// An edit that changes nothing: the content it sends is the content it builds
+    /// on, and the listing would stay where it is. Nothing is written, so no new
+    /// version, history entry or review.
+    Unchanged,
 }
 
 /// An action that the listing's state does not allow (answered with 409).
@@ -190,6 +194,23 @@ impl Command {
 }
 
 impl Listing {
+    /// Whether the edit `step` to `content` would leave the listing as it is: a draft
+    /// edited to its own content, or a published listing edited to the content
+    /// public or under review. A rejected listing edited unchanged returns to draft,
+    /// and a rejected edit sent again goes back to review: both are changes.
+    fn edit_changes_nothing(&self, step: Step, content: &ListingContent) -> bool {
+        match step {
+            Step::Edit { to } => to == self.status && *content == self.content,
+            Step::ProposeRevision => match &self.revision {
+                Some(revision) => {
+                    revision.status == RevisionStatus::PendingReview && *content == revision.content
+                }
+                None => *content == self.content,
+            },
+            _ => false,
+        }
+    }
+
     /// Applies `command` if the listing's state allows it: the content, status,
     /// revision, rejection, timestamps and version all change here and only here.
     /// A `Delete` changes nothing; the caller removes the listing.
@@ -209,6 +230,11 @@ impl Listing {
             return Err(refused);
         }
         let step = plan(self.status, refused.revision, command.action())?;
+        if let Command::Edit(content) = &command
+            && self.edit_changes_nothing(step, content)
+        {
+            return Ok(Step::Unchanged);
+        }
         match (step, command) {
             (Step::Delete, _) => return Ok(step),
             (Step::Edit { to }, Command::Edit(content)) => {
@@ -377,14 +403,14 @@ mod tests {
 }
 
 #[cfg(test)]
-mod perform_tests {
+pub(crate) mod perform_tests {
     use chrono::{NaiveDate, TimeZone, Utc};
 
     use super::*;
     use crate::ids::{ListingId, OrganisationId, UserId};
     use crate::listing::{ListingKind, RejectReason};
 
-    fn content(title: &str) -> ListingContent {
+    pub(crate) fn content(title: &str) -> ListingContent {
         ListingContent {
             title: title.into(),
             summary: String::new(),
@@ -403,7 +429,7 @@ mod perform_tests {
         }
     }
 
-    fn draft() -> Listing {
+    pub(crate) fn draft() -> Listing {
         let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap();
         Listing {
             id: ListingId::new(),
@@ -487,6 +513,56 @@ mod perform_tests {
         listing.perform(Command::Approve, now).unwrap();
         assert_eq!(listing.content.title, "Edited again");
         assert!(listing.revision.is_none());
+    }
+
+    #[test]
+    fn an_edit_that_changes_nothing_is_no_step() {
+        let now = Utc::now();
+        let edit = |title: &str| Command::Edit(Box::new(content(title)));
+        let mut listing = draft();
+        assert_eq!(
+            listing.perform(edit("Original title"), now),
+            Ok(Step::Unchanged)
+        );
+        assert_eq!(listing.version, 1);
+        listing.perform(Command::Submit, now).unwrap();
+        listing.perform(Command::Approve, now).unwrap();
+        let published = listing.clone();
+        assert_eq!(
+            listing.perform(edit("Original title"), now),
+            Ok(Step::Unchanged)
+        );
+        assert_eq!(listing, published, "no revision, no new version");
+        listing.perform(edit("Edited title"), now).unwrap();
+        let under_review = listing.clone();
+        assert_eq!(
+            listing.perform(edit("Edited title"), Utc::now()),
+            Ok(Step::Unchanged)
+        );
+        assert_eq!(
+            listing, under_review,
+            "the edit keeps its place in the queue"
+        );
+        // A rejected edit sent again unchanged goes back to review.
+        listing.perform(Command::Reject(rejection()), now).unwrap();
+        assert_eq!(
+            listing.perform(edit("Edited title"), now),
+            Ok(Step::ProposeRevision)
+        );
+        // A rejected listing edited unchanged returns to draft.
+        let mut rejected = draft();
+        rejected.perform(Command::Submit, now).unwrap();
+        rejected.perform(Command::Reject(rejection()), now).unwrap();
+        assert_eq!(
+            rejected.perform(edit("Original title"), now),
+            Ok(Step::Edit {
+                to: ListingStatus::Draft
+            })
+        );
+        // An edit the state does not allow is refused, changed or not.
+        let mut pending = draft();
+        pending.perform(Command::Submit, now).unwrap();
+        assert!(pending.perform(edit("Original title"), now).is_err());
     }
 
     #[test]
