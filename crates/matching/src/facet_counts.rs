@@ -112,12 +112,30 @@ impl SegmentFacets {
         })
     }
 
-    fn count(&self, doc: DocId, counts: &mut [u64]) {
-        let start = doc as usize * self.width;
-        let end = start + self.width;
+    /// Adds the values of `docs` to `counts`.
+    fn count(&self, docs: &[DocId], counts: &mut [u64]) {
         match &self.values {
-            Values::Narrow(values) => count(counts, &values[start..end]),
-            Values::Wide(values) => count(counts, &values[start..end]),
+            Values::Narrow(values) => self.count_rows(values, docs, counts),
+            Values::Wide(values) => self.count_rows(values, docs, counts),
+        }
+    }
+
+    /// The rows of a search's matches are scattered over the table, and reading
+    /// each was a cache miss the search waited for, one match at a time (a sixth
+    /// of a search). The rows of a batch are first touched together, so that
+    /// their misses overlap, then counted.
+    fn count_rows<T: Padding>(&self, values: &[T], docs: &[DocId], counts: &mut [u64]) {
+        let rows = docs.iter().map(|&doc| {
+            let start = doc as usize * self.width;
+            &values[start..start + self.width]
+        });
+        let mut touched = 0;
+        for row in rows.clone() {
+            touched ^= row.first().map_or(0, |&v| v.into());
+        }
+        std::hint::black_box(touched);
+        for row in rows {
+            count(counts, row);
         }
     }
 }
@@ -176,7 +194,12 @@ pub struct FacetCollector<'a> {
 pub struct FacetSegmentCollector {
     table: Arc<SegmentFacets>,
     counts: Vec<u64>,
+    /// Matches not counted yet: they are counted [`BATCH`] at a time.
+    batch: Vec<DocId>,
 }
+
+/// Matches counted together (see [`SegmentFacets::count_rows`]).
+const BATCH: usize = 64;
 
 impl Collector for FacetCollector<'_> {
     type Fruit = FacetCounts;
@@ -191,6 +214,7 @@ impl Collector for FacetCollector<'_> {
         Ok(FacetSegmentCollector {
             counts: vec![0; table.labels.len()],
             table,
+            batch: Vec::with_capacity(BATCH),
         })
     }
 
@@ -219,10 +243,15 @@ impl SegmentCollector for FacetSegmentCollector {
     type Fruit = FacetCounts;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        self.table.count(doc, &mut self.counts);
+        self.batch.push(doc);
+        if self.batch.len() == BATCH {
+            self.table.count(&self.batch, &mut self.counts);
+            self.batch.clear();
+        }
     }
 
-    fn harvest(self) -> FacetCounts {
+    fn harvest(mut self) -> FacetCounts {
+        self.table.count(&self.batch, &mut self.counts);
         let mut counts = FacetCounts::new();
         for (label, &count) in self.table.labels.iter().zip(&self.counts) {
             if count > 0 {
