@@ -86,6 +86,17 @@ fn validation_errors_name_every_field_and_store_nothing(db: &TestDatabase) {
     }));
     exchange.assert_problem(400, "validation");
     assert_eq!(exchange.error_fields(), ["organisation.kind"]);
+    // An unknown kind is answered with the kinds that may register, only.
+    let unknown = server.post("/api/v1/auth/register").json(&json!({
+        "organisation": {"name": "Công ty ZZZ", "kind": "zzz", "province": "Hà Nội"},
+        "user": {"email": "a@b.vn", "password": PASSWORD, "full_name": "Nguyễn Văn A"}
+    }));
+    unknown.assert_problem(400, "validation");
+    assert_eq!(unknown.error_fields(), ["organisation.kind"]);
+    assert_eq!(
+        unknown.body["errors"][0]["message"],
+        "must be one of: research_institute, university, enterprise, startup"
+    );
 
     // Nothing was stored: the e-mail of the refused registration is still free.
     server.register("a@b.vn", "Trường Đại học Bách khoa", "university");
@@ -300,6 +311,23 @@ fn operators_verify_organisations_and_manage_users(db: &TestDatabase) {
         audit.body["items"][0]["detail"],
         "business registration 0301234567 checked"
     );
+    // The period may be given as plain dates, the last one included whole.
+    let today = chrono::Utc::now().date_naive();
+    let by_day = server
+        .get(&format!(
+            "/api/v1/audit?action=organisation_verified&from={today}&to={today}"
+        ))
+        .bearer(&operator)
+        .send();
+    assert_eq!(by_day.body["total"], 1, "{}", by_day.text);
+    let half_a_date = server
+        .get("/api/v1/audit?from=2026-12")
+        .bearer(&operator)
+        .send();
+    half_a_date.assert_problem(400, "validation");
+    assert_eq!(half_a_date.error_fields(), ["from"]);
+    let message = half_a_date.body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("YYYY-MM-DD"), "{message}");
 
     // Disabling cuts off the account's existing token and its logins at once.
     let no_reason = server
@@ -484,6 +512,19 @@ fn malformed_oversized_and_misrouted_requests_get_problems(db: &TestDatabase) {
         .raw("application/json", big);
     oversized.assert_problem(413, "payload-too-large");
     assert!(oversized.body["detail"].as_str().unwrap().contains("2048"));
+
+    // A body that is not in the encoding it claims is described in plain words.
+    let not_gzip = server
+        .post("/api/v1/auth/login")
+        .header("content-encoding", "gzip")
+        .raw("application/json", "{\"email\": \"a@b.vn\"}");
+    not_gzip.assert_problem(400, "bad-request");
+    let detail = not_gzip.body["detail"].as_str().unwrap();
+    assert!(detail.contains("Content-Encoding"), "{detail}");
+    assert!(
+        !detail.contains("Some(") && !detail.contains("Custom"),
+        "{detail}"
+    );
 
     server
         .post("/api/v1/auth/login")

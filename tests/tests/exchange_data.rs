@@ -128,12 +128,30 @@ fn imports_are_for_operators_and_drafts_unless_published(db: &TestDatabase) {
     );
     let garbage = import(&server, &operator, "{not json\n[1,2]\n".into(), false);
     assert_eq!(garbage.body["failed"], 2);
+    // A file saved with a byte-order mark imports from its first line.
+    let with_bom = format!("\u{FEFF}{}", jsonl(&[line(&org, 3)]));
+    let bom = import(&server, &operator, with_bom, false);
+    assert_eq!(
+        (bom.body["created"].as_u64(), bom.body["failed"].as_u64()),
+        (Some(1), Some(0)),
+        "{}",
+        bom.text
+    );
+    // A line may not turn an offer into a need.
+    let mut turned = line(&org, 1);
+    turned["kind"] = json!("need");
+    let refused = import(&server, &operator, jsonl(&[turned]), false);
+    assert_eq!(refused.body["failed"], 1, "{}", refused.text);
+    assert_eq!(
+        refused.body["errors"][0]["errors"][0]["message"],
+        "the existing listing with this external_ref is an offer"
+    );
     let audit = server
         .get("/api/v1/audit?action=listings_imported")
         .bearer(&operator)
         .send();
     assert_eq!(
-        audit.body["total"], 2,
+        audit.body["total"], 4,
         "every import is audited (the refused one was not an import)"
     );
 }
@@ -262,7 +280,8 @@ fn the_command_line_imports_too(db: &TestDatabase) {
     let file = server.data_dir().join("listings.jsonl");
     let mut lines: Vec<Value> = (1..=3).map(|n| line(&org, n)).collect();
     lines[1]["language"] = json!("Vietnamese");
-    std::fs::write(&file, jsonl(&lines)).unwrap();
+    // Saved by a Windows editor: a byte-order mark first.
+    std::fs::write(&file, format!("\u{FEFF}{}", jsonl(&lines))).unwrap();
     let mut command = techex_e2e::techex(db, server.data_dir());
     command.arg("import").arg(&file).arg("--publish");
     let output = techex_e2e::run_to_end(command, std::time::Duration::from_secs(60));

@@ -288,6 +288,16 @@ fn a_match_becomes_a_concluded_transfer(db: &TestDatabase) {
     );
     bad.assert_problem(400, "validation");
     assert_eq!(bad.error_fields(), ["currency", "contract_date"]);
+    // A currency says nothing without a value.
+    let no_value = step(
+        s,
+        &x.enterprise,
+        &id,
+        "conclude",
+        &json!({"currency": "USD"}),
+    );
+    no_value.assert_problem(400, "validation");
+    assert_eq!(no_value.error_fields(), ["currency"]);
     let today = chrono::Utc::now().date_naive().to_string();
     let concluded = step(
         s,
@@ -430,7 +440,17 @@ fn declines_duplicates_and_the_daily_quota(db: &TestDatabase) {
     let changed = wait_for(s, &x.enterprise, "interest.changed");
     assert_eq!(changed["detail"]["decline_reason"], "too_early_stage");
 
-    express(s, &x.enterprise, &offers[1], "Chúng tôi quan tâm.");
+    let second = express(s, &x.enterprise, &offers[1], "Chúng tôi quan tâm.");
+    // The closing message is optional: one that shows nothing is left out.
+    let closed = step(
+        s,
+        &x.enterprise,
+        second["id"].as_str().unwrap(),
+        "close",
+        &json!({"reason": "withdrawn", "message": "\u{200B} "}),
+    );
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    assert!(closed.body["closing_message"].is_null(), "{}", closed.text);
     let over = s
         .post(&format!("/api/v1/listings/{}/interests", offers[2]))
         .bearer(&x.enterprise)

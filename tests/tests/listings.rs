@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 use techex_e2e::{Exchange, Server, TestDatabase, listing_body};
+use unicode_normalization::UnicodeNormalization;
 
 /// An exchange with an operator, an institute (offers) and an enterprise (needs).
 fn exchange(db: &TestDatabase, env: &[(&str, &str)]) -> Exchange {
@@ -869,6 +870,152 @@ fn the_taxonomy_is_bilingual(db: &TestDatabase) {
     assert_eq!(provinces.body["regions"].as_array().unwrap().len(), 6);
 }
 
+/// Vietnamese letters, exactly `chars` characters (composed), each with two marks:
+/// the longest Vietnamese gets once decomposed and escaped (13 bytes a letter).
+fn vietnamese(chars: usize) -> String {
+    let phrase = "ệồữặẫợửậềỗ ";
+    let mut text: String = phrase.chars().cycle().take(chars).collect();
+    if text.ends_with(' ') {
+        text.pop();
+        text.push('ệ');
+    }
+    text
+}
+
+/// JSON as Python's `json.dumps` writes it by default, after the text was
+/// decomposed (NFD): every code point beyond ASCII escaped as `\uXXXX`.
+fn escaped_decomposed_json(value: &Value) -> String {
+    let decomposed: String = value.to_string().nfd().collect();
+    let mut escaped = String::with_capacity(decomposed.len() * 3);
+    for c in decomposed.chars() {
+        if c.is_ascii() {
+            escaped.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                escaped.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    escaped
+}
+
+fn the_largest_listing_fits_decomposed_and_escaped(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let mut body = listing_body("offer", &vietnamese(200));
+    body["summary"] = json!(vietnamese(600));
+    body["description"] = json!(vietnamese(20_000));
+    body["keywords"] = json!(
+        (0..20)
+            .map(|n| format!("{n:02} {}", vietnamese(57)))
+            .collect::<Vec<_>>()
+    );
+    body["patent_numbers"] = json!((0..20).map(|n| format!("1-{n:048}")).collect::<Vec<_>>());
+    body["external_ref"] = json!(vietnamese(100));
+    let sent = escaped_decomposed_json(&body);
+    assert!(
+        sent.len() > 3 * 65_536,
+        "the body is far beyond the ordinary JSON limit: {} bytes",
+        sent.len()
+    );
+    let reply = x
+        .server
+        .post("/api/v1/listings")
+        .bearer(&x.institute)
+        .raw("application/json", sent.clone());
+    assert_eq!(reply.status, 201, "{} bytes: {}", sent.len(), reply.text);
+    assert_eq!(
+        reply.body["description"], body["description"],
+        "stored composed"
+    );
+    assert_eq!(reply.body["title"], body["title"]);
+
+    // An edit of the same size is accepted too; a larger body is still refused.
+    let path = format!("/api/v1/listings/{}", reply.body["id"].as_str().unwrap());
+    let mut edit = body.clone();
+    edit.as_object_mut().unwrap().remove("kind");
+    edit["version"] = reply.body["version"].clone();
+    let edited = x
+        .server
+        .request(reqwest::Method::PATCH, &path)
+        .bearer(&x.institute)
+        .raw("application/json", escaped_decomposed_json(&edit));
+    assert_eq!(edited.status, 200, "{}", edited.text);
+    let padding = " ".repeat(2 * sent.len());
+    x.server
+        .post("/api/v1/listings")
+        .bearer(&x.institute)
+        .raw("application/json", format!("{sent}{padding}"))
+        .assert_problem(413, "payload-too-large");
+}
+
+/// Inputs a careless or hostile client sends get answers that name the field and
+/// say what is expected.
+fn odd_input_is_refused_in_plain_words(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let refused = |reply: techex_e2e::Reply, field: &str, expected: &str| {
+        reply.assert_problem(400, "validation");
+        assert_eq!(reply.error_fields(), [field], "{}", reply.text);
+        let message = reply.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{field}: {message}");
+    };
+    let mut numeric_kind = listing_body("offer", "Công nghệ lọc nước");
+    numeric_kind["kind"] = json!(1);
+    refused(
+        s.post("/api/v1/listings")
+            .bearer(&x.institute)
+            .json(&numeric_kind),
+        "kind",
+        "must be a string: offer or need",
+    );
+    for title in [
+        "Title with \u{202E} gnp.exe",
+        "a\u{200B}\u{200B}\u{200B}b",
+        "\u{3164}\u{3164}\u{3164}\u{3164}\u{3164}",
+    ] {
+        let reply = s
+            .post("/api/v1/listings")
+            .bearer(&x.institute)
+            .json(&listing_body("offer", title));
+        reply.assert_problem(400, "validation");
+        assert_eq!(reply.error_fields(), ["title"], "{title:?}: {}", reply.text);
+    }
+    // Decomposed Vietnamese is as valid as composed, and stored composed.
+    let nfd_title: String = "Máy lọc nước nhiễm mặn".nfd().collect();
+    let created = s.create_listing(&x.institute, &listing_body("offer", &nfd_title));
+    assert_eq!(created["title"], "Máy lọc nước nhiễm mặn");
+
+    refused(
+        s.get("/api/v1/listings?page=-1").send(),
+        "page",
+        "must be a whole number, 1 or more",
+    );
+    let id = s.publish(
+        &x.institute,
+        &x.operator,
+        &listing_body("offer", "Công nghệ xử lý nước thải dệt nhuộm"),
+    );
+    refused(
+        s.get(&format!("/api/v1/listings/{id}/matches?limit=-1"))
+            .bearer(&x.institute)
+            .send(),
+        "limit",
+        "must be a whole number, 1 or more",
+    );
+    for (valid_until, expected) in [("", "blank"), ("+12027-01-01", "YYYY-MM-DD")] {
+        refused(
+            s.act(
+                &x.institute,
+                &id,
+                "renew",
+                Some(&json!({"valid_until": valid_until})),
+            ),
+            "valid_until",
+            expected,
+        );
+    }
+}
+
 techex_store::on_both_backends!(
     the_whole_lifecycle,
     other_organisations_cannot_see_or_touch_a_draft,
@@ -882,4 +1029,6 @@ techex_store::on_both_backends!(
     the_taxonomy_is_bilingual,
     operators_never_review_their_own_organisation,
     an_edit_that_changes_nothing_writes_nothing,
+    the_largest_listing_fits_decomposed_and_escaped,
+    odd_input_is_refused_in_plain_words,
 );

@@ -374,6 +374,8 @@ fn internal_addresses_and_bad_input_are_refused(db: &TestDatabase) {
         "https://169.254.169.254/latest/meta-data",
         "https://[::1]/",
         "https://[::ffff:192.168.1.1]/",
+        "https://[::ffff:0:a00:1]/",
+        "https://example.com:0/",
         "https://localhost/",
         "ftp://hooks.example.org/",
         "http://hooks.example.org/",

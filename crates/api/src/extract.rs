@@ -7,15 +7,29 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, Resource, web};
 use serde::de::DeserializeOwned;
 use techex_domain::ValidationErrors;
 
 use crate::auth::gate::AuthGate;
 use crate::problem::ApiError;
 
+/// The body limit of a route, in bytes. actix's `PayloadConfig` enforces it but
+/// keeps it private; this copy lets a 413 name the limit that applied.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub usize);
+
+impl BodyLimit {
+    /// Limits the bodies of `resource`'s routes to `limit` bytes.
+    pub fn apply(resource: Resource, limit: usize) -> Resource {
+        resource
+            .app_data(web::PayloadConfig::new(limit))
+            .app_data(BodyLimit(limit))
+    }
+}
+
 /// A JSON request body (`application/json` or any `+json` type), limited by the
-/// app's `PayloadConfig`.
+/// route's or the app's `PayloadConfig` ([`BodyLimit`]).
 pub struct JsonBody<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
@@ -34,9 +48,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                     || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
-        let limit = req
-            .app_data::<web::Data<crate::state::AppState>>()
-            .map(|state| state.settings.server.json_body_limit);
+        let limit = req.app_data::<BodyLimit>().map(|limit| limit.0);
         let body = web::Bytes::from_request(req, payload);
         let settled = AuthGate::settled(req);
         Box::pin(async move {
@@ -68,7 +80,7 @@ async fn parse_body<T: DeserializeOwned>(
                     "the request body exceeds the limit of {limit} bytes"
                 ))
             }
-            _ => ApiError::from_status(status, Some(error.to_string())),
+            _ => ApiError::from_status(status, Some(crate::problem::client_message(&error))),
         }
     })?;
     parse_json(&bytes)
@@ -200,8 +212,9 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             None => path,
         };
         let message = match message.as_str() {
-            // What u32's parser says of `-1` or `1.5`.
-            "invalid digit found in string" => "must be a whole number, 0 or more".to_owned(),
+            // What an unsigned parser says of `-1` or `1.5`. Every numeric parameter
+            // (page, per_page, limit, trl…) starts at 1.
+            "invalid digit found in string" => "must be a whole number, 1 or more".to_owned(),
             _ => message,
         };
         ApiError::Validation(ValidationErrors::single(field, message))
@@ -342,7 +355,7 @@ mod tests {
         );
         let negative = parse_query::<Paging>("page=-1").unwrap_err();
         assert!(
-            format!("{negative:?}").contains("whole number"),
+            format!("{negative:?}").contains("must be a whole number, 1 or more"),
             "{negative:?}"
         );
     }

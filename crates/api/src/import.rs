@@ -67,6 +67,9 @@ pub fn import(
     options: &ImportOptions,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ImportReport, ApiError> {
+    // Spreadsheet programs and Windows editors start UTF-8 files with a byte-order
+    // mark; it is no part of the first line's JSON.
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
@@ -169,7 +172,7 @@ fn import_line(
             "is required: it makes re-imports update instead of duplicating",
         );
     }
-    let kind = errors.check("kind", parse_kind(kind.as_ref().and_then(Value::as_str)));
+    let kind = errors.check("kind", parse_kind(kind.as_ref()));
     let content = ListingContent::parse(&input, today)
         .map_err(|e| errors.extend(e))
         .ok();
@@ -216,8 +219,8 @@ fn import_line(
         return Err(ApiError::validation(
             "kind",
             format!(
-                "the existing listing with this external_ref is a {}",
-                existing.kind
+                "the existing listing with this external_ref is {}",
+                existing.kind.with_article()
             ),
         ));
     }

@@ -12,7 +12,7 @@ use actix_web::{HttpMessage, web};
 use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::problem::{ApiError, PROBLEM_CONTENT_TYPE};
+use crate::problem::{ApiError, PROBLEM_CONTENT_TYPE, client_message};
 use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -112,7 +112,7 @@ fn as_problem(response: ServiceResponse<BoxBody>, request_id: &str) -> ServiceRe
                 .response()
                 .error()
                 .filter(|_| status.is_client_error())
-                .map(ToString::to_string);
+                .map(client_message);
             let error = ApiError::from_status(status, message);
             let problem = error.to_problem();
             (Some(error), problem)

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
@@ -205,6 +206,22 @@ impl ApiError {
     }
 }
 
+/// What a client is told of an error actix raised: its message, except for a body
+/// that could not be read, whose message would quote Rust's internal description of
+/// the cause (`Some(Custom { kind: InvalidInput, error: "invalid gzip header" })`).
+pub fn client_message(error: &actix_web::Error) -> String {
+    match error.as_error::<PayloadError>() {
+        None => error.to_string(),
+        Some(PayloadError::Overflow) => "the request body is too large".into(),
+        Some(PayloadError::UnknownLength) => {
+            "the request body has no length: send Content-Length or a chunked body".into()
+        }
+        Some(_) => "the request body could not be read: it ended early, or it is not \
+                    encoded as its Content-Encoding header says"
+            .into(),
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -275,6 +292,19 @@ impl From<actix_web::error::BlockingError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreadable_body_is_described_without_rust_internals() {
+        let cause = std::io::Error::new(std::io::ErrorKind::InvalidInput, "invalid gzip header");
+        let error = actix_web::Error::from(PayloadError::Incomplete(Some(cause)));
+        let message = client_message(&error);
+        assert!(message.contains("Content-Encoding"), "{message}");
+        for internal in ["Some(", "Custom", "kind:", "InvalidInput"] {
+            assert!(!message.contains(internal), "{message}");
+        }
+        let other = actix_web::error::ErrorBadRequest("plain words");
+        assert_eq!(client_message(&other), "plain words");
+    }
 
     #[test]
     fn validation_problems_list_every_field() {

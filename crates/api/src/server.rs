@@ -16,6 +16,7 @@ use crate::auth::passwords::Passwords;
 use crate::auth::secret;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenService;
+use crate::extract::BodyLimit;
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
 use crate::settings::Settings;
@@ -73,12 +74,17 @@ pub fn create_app(
         InitError = (),
     >,
 > {
-    let body_limit = state.settings.server.json_body_limit;
-    let import_limit = state.settings.server.import_body_limit;
+    let server = &state.settings.server;
+    let body_limit = server.json_body_limit;
+    let limits = routes::BodyLimits {
+        listing: server.listing_body_limit(),
+        import: server.import_body_limit,
+    };
     App::new()
         .app_data(state)
         .app_data(web::PayloadConfig::new(body_limit))
-        .configure(|cfg| routes::configure(cfg, import_limit))
+        .app_data(BodyLimit(body_limit))
+        .configure(|cfg| routes::configure(cfg, limits))
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi::document()))
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into()))

@@ -130,6 +130,19 @@ pub struct ServerSettings {
     pub trust_proxy_headers: bool,
 }
 
+impl ServerSettings {
+    /// The body limit of a listing's creation and edit: `json_body_limit` plus room
+    /// for the most text a valid listing holds, written the longest way a client
+    /// may send it — decomposed (NFD: up to 4 code points per character) with every
+    /// code point escaped (`\uXXXX`, 6 bytes; Python's `json.dumps` does this by
+    /// default). About 600 KiB with the defaults.
+    pub fn listing_body_limit(&self) -> usize {
+        const BYTES_PER_CHARACTER: usize = 4 * 6;
+        self.json_body_limit
+            .saturating_add(techex_domain::listing::content::MAX_TEXT_CHARS * BYTES_PER_CHARACTER)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
@@ -382,6 +395,11 @@ mod tests {
             DatabaseUrl::Sqlite("./data/techex.db".into())
         );
         assert_eq!(settings.server.json_body_limit, 65536);
+        assert_eq!(
+            settings.server.listing_body_limit(),
+            619_936,
+            "the figure docs/api.md gives"
+        );
         assert!(!settings.is_production());
     }
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::{AccessDenied, Actor};
 use crate::ids::{InterestId, ListingId, OrganisationId, UserId};
 use crate::listing::{TransferMode, wire_enum};
-use crate::validation::{ValidationErrors, bounded_text};
+use crate::validation::{ValidationErrors, bounded_text, is_blank, parse_date};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -135,8 +135,8 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Checks the terms: a value needs a currency, is not negative, and the
-    /// contract date is not in the future.
+    /// Checks the terms: a value needs a currency and a currency a value, the
+    /// value is not negative, and the contract date is not in the future.
     pub fn parse(
         value: Option<i64>,
         currency: Option<&str>,
@@ -151,8 +151,13 @@ impl Outcome {
                 format!("must be from 0 to {MAX_TRANSFER_VALUE}"),
             );
         }
+        // A value and its currency go together: one without the other says nothing.
         let currency = match (currency, value) {
-            (Some(raw), _) => errors.check("currency", crate::currency::parse_currency(raw)),
+            (Some(raw), Some(_)) => errors.check("currency", crate::currency::parse_currency(raw)),
+            (Some(_), None) => {
+                errors.add("currency", "only with transfer_value");
+                None
+            }
             (None, Some(_)) => {
                 errors.add("currency", "is required with transfer_value");
                 None
@@ -160,14 +165,11 @@ impl Outcome {
             (None, None) => None,
         };
         let contract_date = contract_date
-            .map(
-                |raw| match NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
-                    Ok(date) if date > today => Err("must not be in the future".to_owned()),
-                    Ok(date) if date.year() < 1950 => Err("must be in 1950 or later".to_owned()),
-                    Ok(date) => Ok(date),
-                    Err(_) => Err("must be a date written YYYY-MM-DD".to_owned()),
-                },
-            )
+            .map(|raw| match parse_date(raw.trim()) {
+                Ok(date) if date > today => Err("must not be in the future".to_owned()),
+                Ok(date) if date.year() < 1950 => Err("must be in 1950 or later".to_owned()),
+                other => other,
+            })
             .and_then(|parsed| errors.check("contract_date", parsed));
         let transfer_mode = transfer_mode
             .and_then(|raw| errors.check("transfer_mode", raw.parse::<TransferMode>()));
@@ -286,6 +288,15 @@ pub struct Interest {
 /// The text of a new interest's message, or of a message on its thread.
 pub fn parse_message(raw: Option<&str>) -> Result<String, String> {
     bounded_text(raw.ok_or("is required")?, 1, 4000)
+}
+
+/// A message that may be left out (closing an interest): a blank one, that shows
+/// nothing, is left out too.
+pub fn parse_optional_message(raw: Option<&str>) -> Result<Option<String>, String> {
+    match raw {
+        Some(text) if !is_blank(text) => parse_message(Some(text)).map(Some),
+        _ => Ok(None),
+    }
 }
 
 impl Interest {
@@ -573,6 +584,11 @@ mod tests {
         assert_eq!(ancient.errors()[0].field, "contract_date");
         let huge = Outcome::parse(Some(i64::MAX), Some("VND"), None, None, today).unwrap_err();
         assert_eq!(huge.errors()[0].field, "transfer_value");
+        let no_value = Outcome::parse(None, Some("USD"), None, None, today).unwrap_err();
+        assert_eq!(no_value.errors()[0].field, "currency");
+        assert_eq!(no_value.errors()[0].message, "only with transfer_value");
+        let plus_year = Outcome::parse(None, None, Some("+2026-05-31"), None, today).unwrap_err();
+        assert_eq!(plus_year.errors()[0].field, "contract_date");
         let ok = Outcome::parse(
             Some(10),
             Some("usd"),
@@ -582,5 +598,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.currency.as_deref(), Some("USD"));
+    }
+
+    #[test]
+    fn a_blank_optional_message_is_left_out() {
+        for blank in ["", "   ", "\u{200B}\u{FEFF}"] {
+            assert_eq!(parse_optional_message(Some(blank)), Ok(None), "{blank:?}");
+        }
+        assert_eq!(parse_optional_message(None), Ok(None));
+        assert_eq!(
+            parse_optional_message(Some(" Cảm ơn ")),
+            Ok(Some("Cảm ơn".to_owned()))
+        );
+        assert!(parse_optional_message(Some(&"x".repeat(4001))).is_err());
+        assert!(
+            parse_message(Some("")).is_err(),
+            "a required message stays required"
+        );
     }
 }

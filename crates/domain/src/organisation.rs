@@ -37,6 +37,24 @@ impl OrganisationKind {
         self != Self::Exchange
     }
 
+    /// The kind a registration form names: one that may sign itself up. The error
+    /// lists only those, so it never suggests a kind that would be refused.
+    pub fn parse_self_registering(raw: &str) -> Result<Self, String> {
+        let allowed: Vec<&str> = Self::ALL
+            .into_iter()
+            .filter(|kind| kind.may_self_register())
+            .map(Self::as_str)
+            .collect();
+        match raw.trim().parse::<Self>() {
+            Ok(kind) if kind.may_self_register() => Ok(kind),
+            Ok(_) => Err(format!(
+                "an exchange is set up by its operators (techex create-operator); register as one of: {}",
+                allowed.join(", ")
+            )),
+            Err(_) => Err(format!("must be one of: {}", allowed.join(", "))),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ResearchInstitute => "research_institute",
@@ -106,17 +124,28 @@ pub struct NewOrganisation {
 }
 
 impl NewOrganisation {
-    /// Checks every field and reports all violations at once.
+    /// Checks every field and reports all violations at once; any kind, as an
+    /// operator sets up (an exchange included).
     pub fn parse(input: OrganisationInput<'_>) -> Result<Self, ValidationErrors> {
+        Self::parse_with(input, |kind| kind.trim().parse())
+    }
+
+    /// As [`NewOrganisation::parse`], for an organisation signing itself up: only
+    /// the kinds that may ([`OrganisationKind::parse_self_registering`]).
+    pub fn parse_registration(input: OrganisationInput<'_>) -> Result<Self, ValidationErrors> {
+        Self::parse_with(input, OrganisationKind::parse_self_registering)
+    }
+
+    fn parse_with(
+        input: OrganisationInput<'_>,
+        parse_kind: fn(&str) -> Result<OrganisationKind, String>,
+    ) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let name = errors.check(
             "name",
             required(input.name).and_then(|n| bounded_text(n, 2, 200)),
         );
-        let kind = errors.check(
-            "kind",
-            required(input.kind).and_then(|k| k.trim().parse::<OrganisationKind>()),
-        );
+        let kind = errors.check("kind", required(input.kind).and_then(parse_kind));
         let country = errors.check("country", parse_country(input.country.unwrap_or("VN")));
         // A Vietnamese organisation's province is one of the taxonomy's, stored by
         // its code as a listing's is; elsewhere it is whatever region the form says.
@@ -254,6 +283,34 @@ mod tests {
         let errors = NewOrganisation::parse(OrganisationInput::default()).unwrap_err();
         assert_eq!(errors.errors().len(), 2);
         assert!(errors.errors().iter().all(|e| e.message == "is required"));
+    }
+
+    #[test]
+    fn registration_names_only_the_kinds_that_may_register() {
+        let kind_error = |kind| {
+            let errors = NewOrganisation::parse_registration(OrganisationInput {
+                kind: Some(kind),
+                ..input()
+            })
+            .unwrap_err();
+            assert_eq!(errors.errors()[0].field, "kind");
+            errors.errors()[0].message.clone()
+        };
+        let unknown = kind_error("zzz");
+        assert_eq!(
+            unknown,
+            "must be one of: research_institute, university, enterprise, startup"
+        );
+        let exchange = kind_error("exchange");
+        assert!(exchange.starts_with("an exchange is set up by its operators"));
+        assert!(!exchange.contains("exchange,") && !exchange.ends_with("exchange"));
+        assert!(NewOrganisation::parse_registration(input()).is_ok());
+        // Operators set up exchanges through the unrestricted parse.
+        let exchange = NewOrganisation::parse(OrganisationInput {
+            kind: Some("exchange"),
+            ..input()
+        });
+        assert_eq!(exchange.unwrap().kind, OrganisationKind::Exchange);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The audit log, for operators.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveTime, Utc};
 use serde::Deserialize;
-use techex_domain::{AuditAction, UserId};
+use techex_domain::validation::parse_date;
+use techex_domain::{AuditAction, UserId, ValidationErrors};
 use techex_store::repo::audit::{self, AuditFilter};
 use utoipa::IntoParams;
 
@@ -24,10 +25,11 @@ pub struct AuditQuery {
     /// e.g. user, organisation, account, route.
     pub object_type: Option<String>,
     pub object_id: Option<String>,
-    /// RFC 3339 time, inclusive.
-    pub from: Option<DateTime<Utc>>,
-    /// RFC 3339 time, exclusive.
-    pub to: Option<DateTime<Utc>>,
+    /// RFC 3339 time, inclusive; or a date YYYY-MM-DD, from its start (UTC).
+    pub from: Option<String>,
+    /// RFC 3339 time, exclusive; or a date YYYY-MM-DD, to its end (UTC): the whole
+    /// day is included.
+    pub to: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
 }
@@ -54,7 +56,7 @@ pub async fn list(
         .map(str::parse::<AuditAction>)
         .transpose()
         .map_err(|e| ApiError::validation("action", e))?;
-    let mut errors = techex_domain::ValidationErrors::new();
+    let mut errors = ValidationErrors::new();
     for (field, value) in [
         ("object_type", &query.object_type),
         ("object_id", &query.object_id),
@@ -69,15 +71,12 @@ pub async fn list(
             );
         }
     }
-    for (field, time) in [("from", query.from), ("to", query.to)] {
-        if time.is_some_and(|t| !(1970..=9999).contains(&chrono::Datelike::year(&t))) {
-            errors.add(field, "must be between the years 1970 and 9999");
-        }
-    }
+    let from = parse_bound(query.from.as_deref(), Bound::From, &mut errors);
+    let to = parse_bound(query.to.as_deref(), Bound::To, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    if let (Some(from), Some(to)) = (query.from, query.to)
+    if let (Some(from), Some(to)) = (from, to)
         && from >= to
     {
         return Err(ApiError::validation("to", "must be after from"));
@@ -87,11 +86,91 @@ pub async fn list(
         action,
         object_type: query.object_type,
         object_id: query.object_id,
-        from: query.from,
-        to: query.to,
+        from,
+        to,
     };
     let page = state
         .db(move |conn| audit::list(conn, &filter, page))
         .await?;
     Ok(HttpResponse::Ok().json(PageView::<AuditEntryView>::from_page(page)))
+}
+
+#[derive(Clone, Copy)]
+enum Bound {
+    From,
+    To,
+}
+
+/// One end of the period: an RFC 3339 time as it is, or a date YYYY-MM-DD in UTC,
+/// which `to` includes whole (as the statistics' period does): it ends at the next
+/// midnight.
+fn parse_bound(
+    raw: Option<&str>,
+    bound: Bound,
+    errors: &mut ValidationErrors,
+) -> Option<DateTime<Utc>> {
+    let raw = raw?;
+    let field = match bound {
+        Bound::From => "from",
+        Bound::To => "to",
+    };
+    let time = raw.parse::<DateTime<Utc>>().ok().or_else(|| {
+        let day = parse_date(raw).ok()?;
+        let day = match bound {
+            Bound::From => day,
+            Bound::To => day.succ_opt()?,
+        };
+        Some(day.and_time(NaiveTime::MIN).and_utc())
+    });
+    let Some(time) = time else {
+        errors.add(
+            field,
+            "must be an RFC 3339 time such as 2026-01-31T08:00:00Z, or a date YYYY-MM-DD",
+        );
+        return None;
+    };
+    if !(1970..=9999).contains(&time.year()) {
+        errors.add(field, "must be between the years 1970 and 9999");
+        return None;
+    }
+    Some(time)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bound(raw: &str, bound: Bound) -> Result<String, String> {
+        let mut errors = ValidationErrors::new();
+        parse_bound(Some(raw), bound, &mut errors)
+            .map(|t| t.to_rfc3339())
+            .ok_or_else(|| errors.to_string())
+    }
+
+    #[test]
+    fn a_bound_is_a_time_or_a_whole_day() {
+        assert_eq!(
+            bound("2026-12-31", Bound::From).unwrap(),
+            "2026-12-31T00:00:00+00:00"
+        );
+        assert_eq!(
+            bound("2026-12-31", Bound::To).unwrap(),
+            "2027-01-01T00:00:00+00:00",
+            "the whole last day is included"
+        );
+        assert_eq!(
+            bound("2026-12-31T08:30:00+07:00", Bound::To).unwrap(),
+            "2026-12-31T01:30:00+00:00"
+        );
+        for bad in ["2026-12", "yesterday", "+12026-01-01"] {
+            let error = bound(bad, Bound::From).unwrap_err();
+            assert!(error.contains("YYYY-MM-DD"), "{bad}: {error}");
+            assert!(!error.contains("premature"), "{bad}: {error}");
+        }
+        assert!(
+            bound("1969-12-31", Bound::From)
+                .unwrap_err()
+                .contains("1970")
+        );
+    }
 }

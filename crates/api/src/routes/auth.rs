@@ -68,7 +68,7 @@ pub async fn register(
     JsonBody(body): JsonBody<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = ValidationErrors::new();
-    let organisation = NewOrganisation::parse(OrganisationInput {
+    let organisation = NewOrganisation::parse_registration(OrganisationInput {
         name: body.organisation.name.as_deref(),
         kind: body.organisation.kind.as_deref(),
         province: body.organisation.province.as_deref(),
@@ -77,15 +77,6 @@ pub async fn register(
     })
     .map_err(|e| errors.merge_prefixed("organisation", e))
     .ok();
-    if organisation
-        .as_ref()
-        .is_some_and(|o| !o.kind.may_self_register())
-    {
-        errors.add(
-            "organisation.kind",
-            "an exchange is set up by its operators; register as research_institute, university, enterprise or startup",
-        );
-    }
     let email = errors.check(
         "user.email",
         required(&body.user.email).and_then(Email::parse),

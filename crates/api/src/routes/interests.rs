@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use techex_domain::interest::{
     CloseReason, DeclineReason, Interest, InterestAction, InterestCommand, InterestState, Outcome,
-    parse_message,
+    parse_message, parse_optional_message,
 };
 use techex_domain::{AccessDenied, Actor, InterestId, ListingId, ValidationErrors};
 use techex_store::repo::interests::{self, Scope, Thread};
@@ -271,10 +271,9 @@ fn command(action: InterestAction, body: &InterestActionBody) -> Result<Interest
                 .reason
                 .as_deref()
                 .and_then(|r| errors.check("reason", r.parse::<CloseReason>()));
-            let message = match body.message.as_deref() {
-                Some(m) if !m.trim().is_empty() => errors.check("message", parse_message(Some(m))),
-                _ => None,
-            };
+            let message = errors
+                .check("message", parse_optional_message(body.message.as_deref()))
+                .flatten();
             reason.map(|reason| InterestCommand::Close { reason, message })
         }
         InterestAction::Conclude => Outcome::parse(

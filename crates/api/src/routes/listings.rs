@@ -102,7 +102,7 @@ pub async fn create(
     let kind = fields.remove("kind");
     let input: ListingInput = from_value(Value::Object(fields))?;
     let mut errors = ValidationErrors::new();
-    let kind = errors.check("kind", parse_kind(kind.as_ref().and_then(Value::as_str)));
+    let kind = errors.check("kind", parse_kind(kind.as_ref()));
     let content = ListingContent::parse(&input, today())
         .map_err(|e| errors.extend(e))
         .ok();

@@ -23,9 +23,19 @@ use serde::Deserialize;
 use techex_store::PageRequest;
 use utoipa::IntoParams;
 
+use crate::extract::BodyLimit;
 use crate::problem::ApiError;
 
-pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
+/// The routes whose bodies may exceed `server.json_body_limit`.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimits {
+    /// A listing's creation and edit ([`crate::settings::ServerSettings::listing_body_limit`]).
+    pub listing: usize,
+    /// A bulk import.
+    pub import: usize,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig, limits: BodyLimits) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
@@ -48,20 +58,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, import_limit: usize) {
                 .service(web::resource("/users/{id}/role").route(web::post().to(users::set_role)))
                 .service(web::resource("/audit").route(web::get().to(audit::list)))
                 .service(
-                    web::resource("/listings")
+                    BodyLimit::apply(web::resource("/listings"), limits.listing)
                         .route(web::get().to(listings::catalogue))
                         .route(web::post().to(listings::create)),
                 )
                 .service(
-                    web::resource("/listings/import")
-                        .app_data(web::PayloadConfig::new(import_limit))
+                    BodyLimit::apply(web::resource("/listings/import"), limits.import)
                         .route(web::post().to(exchange_data::import)),
                 )
                 .service(
                     web::resource("/listings/export").route(web::get().to(exchange_data::export)),
                 )
                 .service(
-                    web::resource("/listings/{id}")
+                    BodyLimit::apply(web::resource("/listings/{id}"), limits.listing)
                         .route(web::get().to(listings::get))
                         .route(web::patch().to(listings::patch))
                         .route(web::delete().to(listings::delete)),

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::Deserialize;
 use techex_domain::ValidationErrors;
+use techex_domain::validation::parse_date;
 use techex_store::repo::stats::{self, Period};
 use utoipa::IntoParams;
 
@@ -25,15 +26,7 @@ pub struct StatsQuery {
 }
 
 fn parse_day(raw: Option<&str>, field: &str, errors: &mut ValidationErrors) -> Option<NaiveDate> {
-    let raw = raw?;
-    let parsed = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .filter(|_| raw.len() == 10)
-        .filter(|d| (1..=9999).contains(&chrono::Datelike::year(d)));
-    if parsed.is_none() {
-        errors.add(field, "must be a date YYYY-MM-DD, such as 2026-01-31");
-    }
-    parsed
+    errors.check(field, parse_date(raw?))
 }
 
 impl StatsQuery {

@@ -3,7 +3,7 @@
 //! [`AddressPolicy::allows`] is the one rule: public unicast addresses are allowed;
 //! loopback, private, link-local, unspecified, multicast, broadcast, CGNAT,
 //! documentation, benchmarking, reserved, unique-local (and IPv4 addresses embedded
-//! in IPv6 that are any of these) are not — unless `webhooks.allow_private` lists
+//! in IPv6 — mapped, translated, NAT64, 6to4 — that are any of these) are not — unless `webhooks.allow_private` lists
 //! the host name, the address, or a network containing it. The rule is applied at
 //! registration (to the URL) and again at every delivery (to each address the host
 //! resolves to); the delivery connects only to an address that passed.
@@ -103,6 +103,11 @@ impl AddressPolicy {
         let port = url
             .port_or_known_default()
             .ok_or_else(|| "must have a port".to_owned())?;
+        // Port 0 is no service's: connecting to it fails or, on some systems,
+        // reaches whatever the kernel picks.
+        if port == 0 {
+            return Err("must not use port 0".into());
+        }
         if url.fragment().is_some() {
             return Err("must not have a fragment".into());
         }
@@ -196,6 +201,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     };
     if in_v6(ip, [0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96) {
         return embedded(segments[6], segments[7]); // NAT64
+    }
+    if in_v6(ip, [0, 0, 0, 0, 0xffff, 0, 0, 0], 96) {
+        return embedded(segments[6], segments[7]); // IPv4-translated (SIIT), ::ffff:0:a.b.c.d
     }
     if in_v6(ip, [0x2002, 0, 0, 0, 0, 0, 0, 0], 16) {
         return embedded(segments[1], segments[2]); // 6to4
@@ -293,6 +301,10 @@ mod tests {
             "ff02::1",
             "2001::1",
             "100::1",
+            "::ffff:0:a00:1",
+            "::ffff:0:10.0.0.1",
+            "::ffff:0:7f00:1",
+            "::ffff:0:a9fe:a9fe",
         ];
         for text in refused {
             assert!(!is_public(ip(text)), "{text} must be refused");
@@ -352,12 +364,18 @@ mod tests {
             "https://[::1]/",
             "https://[::ffff:192.168.0.1]/",
             "https://169.254.169.254/latest/meta-data",
+            "https://[::ffff:0:a00:1]/",
+            "https://example.com:0/",
             "https://user:pw@hooks.example.org/",
             "not a url",
             "https:///",
         ] {
             assert!(open.check_url(bad).is_err(), "{bad} must be refused");
         }
+        assert_eq!(
+            open.check_url("https://example.com:0/").unwrap_err(),
+            "must not use port 0"
+        );
         let local = policy(&["127.0.0.1"]);
         assert!(local.check_url("http://127.0.0.1:9000/hook").is_ok());
         assert!(local.check_url("https://127.0.0.1/").is_ok());

@@ -12,11 +12,26 @@ use super::{IpStatus, ListingKind, TransferMode};
 use crate::currency::parse_currency;
 use crate::taxonomy::Taxonomy;
 use crate::text::nfc;
-use crate::validation::{ValidationErrors, bounded_text, is_blank, trim_blank};
+use crate::validation::{ValidationErrors, bounded_text, is_blank, parse_date, trim_blank};
 
 pub const MAX_SECTORS: usize = 10;
 pub const MAX_KEYWORDS: usize = 20;
 pub const MAX_PATENT_NUMBERS: usize = 20;
+/// Text limits, in characters of the NFC form.
+pub const MIN_TITLE_CHARS: usize = 5;
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_SUMMARY_CHARS: usize = 600;
+pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
+pub const MAX_KEYWORD_CHARS: usize = 60;
+pub const MAX_PATENT_NUMBER_CHARS: usize = 50;
+pub const MAX_EXTERNAL_REF_CHARS: usize = 100;
+/// The most text a valid listing holds, in characters: every text field at its limit.
+pub const MAX_TEXT_CHARS: usize = MAX_TITLE_CHARS
+    + MAX_SUMMARY_CHARS
+    + MAX_DESCRIPTION_CHARS
+    + MAX_KEYWORDS * MAX_KEYWORD_CHARS
+    + MAX_PATENT_NUMBERS * MAX_PATENT_NUMBER_CHARS
+    + MAX_EXTERNAL_REF_CHARS;
 /// How far ahead a listing may be valid.
 pub const MAX_VALIDITY_MONTHS: u32 = 24;
 /// Validity given when a new listing names none.
@@ -93,11 +108,17 @@ impl ListingContent {
         let mut errors = ValidationErrors::new();
         let text = |raw: &Option<String>| raw.as_deref().map(nfc).unwrap_or_default();
 
-        let title = errors.check("title", required_text(&text(&input.title), 5, 200));
-        let summary = errors.check("summary", optional_text(&text(&input.summary), 600));
+        let title = errors.check(
+            "title",
+            required_text(&text(&input.title), MIN_TITLE_CHARS, MAX_TITLE_CHARS),
+        );
+        let summary = errors.check(
+            "summary",
+            optional_text(&text(&input.summary), MAX_SUMMARY_CHARS),
+        );
         let description = errors.check(
             "description",
-            optional_text(&text(&input.description), 20_000),
+            optional_text(&text(&input.description), MAX_DESCRIPTION_CHARS),
         );
         let language = errors.check("language", parse_language(input.language.as_deref()));
         let sectors = errors.check("sectors", parse_sectors(input.sectors.as_deref(), taxonomy));
@@ -144,7 +165,7 @@ impl ListingContent {
         let external_ref = errors
             .check(
                 "external_ref",
-                optional_text(&text(&input.external_ref), 100).map(non_empty),
+                optional_text(&text(&input.external_ref), MAX_EXTERNAL_REF_CHARS).map(non_empty),
             )
             .flatten();
 
@@ -227,10 +248,13 @@ impl ListingContent {
     }
 }
 
-/// The kind a client names when creating a listing.
-pub fn parse_kind(raw: Option<&str>) -> Result<ListingKind, String> {
-    raw.ok_or_else(|| "is required: offer or need".to_owned())?
-        .parse()
+/// The kind a client names when creating a listing, as the JSON value sent.
+pub fn parse_kind(raw: Option<&serde_json::Value>) -> Result<ListingKind, String> {
+    match raw {
+        None | Some(serde_json::Value::Null) => Err("is required: offer or need".into()),
+        Some(serde_json::Value::String(kind)) => kind.parse(),
+        Some(_) => Err("must be a string: offer or need".into()),
+    }
 }
 
 fn non_empty(text: String) -> Option<String> {
@@ -293,8 +317,8 @@ fn parse_keywords(raw: &[String]) -> Result<Vec<String>, String> {
     let mut seen = BTreeSet::new();
     let mut keywords = Vec::new();
     for keyword in raw {
-        let keyword =
-            bounded_text(&nfc(keyword), 1, 60).map_err(|e| format!("each keyword {e}"))?;
+        let keyword = bounded_text(&nfc(keyword), 1, MAX_KEYWORD_CHARS)
+            .map_err(|e| format!("each keyword {e}"))?;
         if seen.insert(crate::text::fold(&keyword)) {
             keywords.push(keyword);
         }
@@ -335,7 +359,7 @@ fn parse_patent_numbers(
     }
     if let Some(bad) = numbers
         .iter()
-        .find(|n| n.chars().count() > 50 || n.chars().any(char::is_control))
+        .find(|n| n.chars().count() > MAX_PATENT_NUMBER_CHARS || n.chars().any(char::is_control))
     {
         return Err(format!("'{bad}' is not a patent number"));
     }
@@ -383,13 +407,13 @@ fn parse_price(input: &PriceInput, errors: &mut ValidationErrors) -> Option<Pric
 
 fn parse_valid_until(raw: Option<&str>, today: NaiveDate) -> Result<NaiveDate, String> {
     let latest = ListingContent::latest_valid_until(today);
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+    // Left out, the default; sent, a date (a blank one is a mistake, not a default).
+    let Some(raw) = raw else {
         return Ok(today
             .checked_add_months(Months::new(DEFAULT_VALIDITY_MONTHS))
             .unwrap_or(latest));
     };
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| "must be a date such as 2027-06-30".to_owned())?;
+    let date = parse_date(raw.trim())?;
     if date <= today {
         return Err("must be in the future".into());
     }
@@ -583,6 +607,30 @@ mod tests {
     }
 
     #[test]
+    fn valid_until_is_a_plain_date_never_blank() {
+        let current = NaiveDate::from_ymd_opt(2027, 6, 30).unwrap();
+        for raw in ["", "  "] {
+            let error = parse_renewal(Some(raw), current, today()).unwrap_err();
+            assert!(error.contains("blank"), "{raw:?}: {error}");
+        }
+        for raw in ["+12027-01-01", "+2027-07-01", "2027-7-1"] {
+            let error = parse_renewal(Some(raw), current, today()).unwrap_err();
+            assert!(error.contains("YYYY-MM-DD"), "{raw}: {error}");
+            let input = ListingInput {
+                valid_until: Some(raw.into()),
+                ..valid_input()
+            };
+            let errors = ListingContent::parse(&input, today()).unwrap_err();
+            assert_eq!(errors.errors()[0].field, "valid_until");
+        }
+        let blank = ListingInput {
+            valid_until: Some(String::new()),
+            ..valid_input()
+        };
+        assert!(ListingContent::parse(&blank, today()).is_err());
+    }
+
+    #[test]
     fn a_price_needs_an_amount_or_negotiable() {
         let vague = ListingInput {
             price: Some(PriceInput::default()),
@@ -603,6 +651,79 @@ mod tests {
                 .unwrap()
                 .negotiable
         );
+    }
+
+    fn title_error(title: &str) -> Option<String> {
+        let input = ListingInput {
+            title: Some(title.into()),
+            ..valid_input()
+        };
+        ListingContent::parse(&input, today()).err().map(|errors| {
+            let [error] = errors.errors() else {
+                panic!("one error expected: {errors}");
+            };
+            assert_eq!(error.field, "title");
+            error.message.clone()
+        })
+    }
+
+    #[test]
+    fn decomposed_vietnamese_titles_are_valid_and_stored_composed() {
+        // "Công nghệ xử lý nước thải" with every mark a separate code point.
+        let nfd = "Co\u{302}ng nghe\u{323}\u{302} xu\u{31B}\u{309} ly\u{301} \
+                   nu\u{31B}o\u{31B}\u{301}c tha\u{309}i";
+        let input = ListingInput {
+            title: Some(nfd.into()),
+            ..valid_input()
+        };
+        let content = ListingContent::parse(&input, today()).unwrap();
+        assert_eq!(content.title, "Công nghệ xử lý nước thải");
+        // Five letters, each with two marks: exactly the minimum.
+        assert_eq!(
+            title_error("Đe\u{323}\u{302}o\u{31B}\u{300}u\u{31B}\u{301}a\u{306}\u{303}"),
+            None
+        );
+        // Two hundred letters of three code points each: exactly the maximum.
+        assert_eq!(title_error(&"e\u{323}\u{302}".repeat(200)), None);
+        assert!(title_error(&"e\u{323}\u{302}".repeat(201)).is_some());
+    }
+
+    #[test]
+    fn titles_padded_with_invisible_or_blank_characters_are_refused() {
+        for padded in [
+            "a\u{200B}\u{200B}\u{200B}b",
+            "ab\u{00AD}\u{00AD}\u{00AD}cd",
+            "\u{301}\u{302}\u{303}\u{309}\u{323}",
+        ] {
+            let message = title_error(padded).unwrap();
+            assert!(message.contains("at least 5"), "{padded:?}: {message}");
+        }
+        for blank in ["\u{3164}".repeat(5), "\u{2800}".repeat(5)] {
+            assert_eq!(title_error(&blank).as_deref(), Some("is required"));
+        }
+        let spoof = title_error("Title with \u{202E} gnp.exe").unwrap();
+        assert!(spoof.contains("bidirectional"), "{spoof}");
+    }
+
+    #[test]
+    fn the_kind_is_a_string_offer_or_need() {
+        use serde_json::json;
+        assert_eq!(parse_kind(Some(&json!("need"))), Ok(ListingKind::Need));
+        assert_eq!(parse_kind(None).unwrap_err(), "is required: offer or need");
+        assert_eq!(
+            parse_kind(Some(&json!(null))).unwrap_err(),
+            "is required: offer or need"
+        );
+        for wrong in [json!(1), json!(true), json!(["offer"])] {
+            assert_eq!(
+                parse_kind(Some(&wrong)).unwrap_err(),
+                "must be a string: offer or need",
+                "{wrong}"
+            );
+        }
+        assert!(parse_kind(Some(&json!("gift"))).is_err());
+        assert_eq!(ListingKind::Offer.with_article(), "an offer");
+        assert_eq!(ListingKind::Need.with_article(), "a need");
     }
 
     #[test]

@@ -64,6 +64,16 @@ pub enum ListingKind {
 }
 wire_enum!(ListingKind { Offer => "offer", Need => "need" });
 
+impl ListingKind {
+    /// The kind with its article, for messages: "an offer", "a need".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Self::Offer => "an offer",
+            Self::Need => "a need",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IpStatus {
