@@ -337,6 +337,18 @@ impl Reply {
         &self.body
     }
 
+    /// Asserts a problem as [`Self::assert_problem`] whose detail says `because`.
+    pub fn assert_problem_saying(&self, status: u16, code: &str, because: &str) {
+        let detail = self.assert_problem(status, code)["detail"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            detail.contains(because),
+            "{because:?} not said: {}",
+            self.text
+        );
+    }
+
     /// The `field` of every validation error.
     pub fn error_fields(&self) -> Vec<String> {
         self.body["errors"]

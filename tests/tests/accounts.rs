@@ -377,14 +377,7 @@ fn operators_verify_organisations_and_manage_users(db: &TestDatabase) {
         .post(&format!("/api/v1/users/{user}/role"))
         .bearer(&operator)
         .json(&json!({"role": "operator", "reason": "helpful member"}));
-    assert!(
-        outsider.assert_problem(403, "forbidden")["detail"]
-            .as_str()
-            .unwrap()
-            .contains("own organisation"),
-        "{}",
-        outsider.text
-    );
+    outsider.assert_problem_saying(403, "forbidden", "own organisation");
     assert_eq!(
         server.get("/api/v1/users").bearer(&again).send().status,
         403,
