@@ -640,6 +640,14 @@ fn health_readiness_metrics_and_api_document(db: &TestDatabase) {
     );
     let ready = server.get("/readyz").send();
     assert_eq!(ready.status, 200);
+    for path in ["/healthz", "/readyz"] {
+        let probe = server.request(reqwest::Method::HEAD, path).send();
+        assert_eq!(
+            (probe.status, probe.text.as_str()),
+            (200, ""),
+            "HEAD {path}"
+        );
+    }
     let backend = match db.url() {
         techex_store::DatabaseUrl::Postgres(_) => "postgres",
         techex_store::DatabaseUrl::Sqlite(_) => "sqlite",

@@ -36,8 +36,11 @@ pub struct BodyLimits {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: BodyLimits) {
+    // Load balancers probe with GET or HEAD (HEAD answers the same, without a body).
     cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/healthz", web::head().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/readyz", web::head().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
         .service(
             web::scope("/api/v1")
