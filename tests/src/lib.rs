@@ -187,6 +187,15 @@ impl Server {
         );
     }
 
+    /// Creates an operator of the exchange and logs them in: (token, user id).
+    pub fn operator_account(&self, email: &str) -> (String, String) {
+        self.create_operator(email);
+        let token = self.login(email);
+        let me = self.get("/api/v1/me").bearer(&token).send();
+        let id = me.body["user"]["id"].as_str().expect("user id").to_owned();
+        (token, id)
+    }
+
     /// Registers an organisation of `kind` with one member; returns its account JSON.
     pub fn register(&self, email: &str, organisation: &str, kind: &str) -> Value {
         let reply = self.post("/api/v1/auth/register").json(&serde_json::json!({

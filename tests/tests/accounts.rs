@@ -385,12 +385,7 @@ fn operators_verify_organisations_and_manage_users(db: &TestDatabase) {
     );
     // Exchange staff change roles: a colleague made member loses the operator
     // routes at once, and granted the role again has them back.
-    server.create_operator("hoa@techmart.vn");
-    let colleague = server.login("hoa@techmart.vn");
-    let colleague_id = server.get("/api/v1/me").bearer(&colleague).send().body["user"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (colleague, colleague_id) = server.operator_account("hoa@techmart.vn");
     for (role, users_status) in [("member", 403), ("operator", 200)] {
         let changed = server
             .post(&format!("/api/v1/users/{colleague_id}/role"))

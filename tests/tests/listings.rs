@@ -736,12 +736,7 @@ fn operators_never_review_their_own_organisation(db: &TestDatabase) {
     let mine = s.get("/api/v1/me/listings").bearer(&x.operator).send();
     assert_eq!(mine.body["total"], 0, "nothing stored: {}", mine.text);
 
-    s.create_operator("tuan@techmart.vn");
-    let colleague = s.login("tuan@techmart.vn");
-    let colleague_id = s.get("/api/v1/me").bearer(&colleague).send().body["user"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (colleague, colleague_id) = s.operator_account("tuan@techmart.vn");
     let demoted = s
         .post(&format!("/api/v1/users/{colleague_id}/role"))
         .bearer(&x.operator)

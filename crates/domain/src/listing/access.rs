@@ -20,14 +20,10 @@ pub fn ensure_can_act(
     action: Action,
 ) -> Result<(), AccessDenied> {
     let owner = actor.organisation_id == listing.owner;
-    if matches!(action, Action::Approve | Action::Reject) && actor.role.is_operator() && owner {
-        return Err(AccessDenied(
-            "an operator does not review a listing of their own organisation".into(),
-        ));
-    }
+    let operator = actor.role.is_operator();
     let allowed = match action {
-        Action::Approve | Action::Reject => actor.role.is_operator(),
-        Action::Archive => owner || actor.role.is_operator(),
+        Action::Approve | Action::Reject => operator && !owner,
+        Action::Archive => owner || operator,
         Action::Create
         | Action::Edit
         | Action::Submit
@@ -40,6 +36,9 @@ pub fn ensure_can_act(
         return Ok(());
     }
     Err(AccessDenied(match action {
+        Action::Approve | Action::Reject if operator => {
+            "an operator does not review a listing of their own organisation".into()
+        }
         Action::Approve | Action::Reject => "only operators review listings".into(),
         Action::Expire => "listings expire by themselves".into(),
         _ => format!("only members of the owning organisation may {action} this listing"),
