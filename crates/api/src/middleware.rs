@@ -120,11 +120,16 @@ fn as_problem(response: ServiceResponse<BoxBody>, request_id: &str) -> ServiceRe
     };
     problem.instance = Some(response.request().path().to_owned());
     problem.request_id = Some(request_id.to_owned());
-    let rendered = match (&error, own_error) {
+    let mut rendered = match (&error, own_error) {
         (Some(error), _) => error.response_with(&problem),
         (None, Some(own)) => own.response_with(&problem),
         (None, None) => return response,
     };
+    // actix's 405 lists the methods the path takes, from the route table (RFC 9110
+    // §15.5.6 requires it); the problem keeps that header.
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        rendered.headers_mut().insert(header::ALLOW, allow.clone());
+    }
     response.into_response(rendered)
 }
 
