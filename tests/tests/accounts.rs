@@ -566,6 +566,29 @@ fn a_method_a_path_does_not_take_is_405_listing_the_allowed_ones(db: &TestDataba
     assert_eq!(server.request(Method::HEAD, "/healthz").send().status, 200);
 }
 
+/// A request target over 8 KiB is refused with a 414 problem; a shorter one is read
+/// (here, a search text over its 500 characters is a validation problem).
+fn an_over_long_request_target_is_414(db: &TestDatabase) {
+    let server = Server::start(db);
+    let long = server
+        .get(&format!("/api/v1/search?q={}", "a".repeat(10_000)))
+        .send();
+    long.assert_problem_saying(414, "uri-too-long", "the limit is 8192");
+    assert_eq!(long.body["instance"], "/api/v1/search");
+    // Just under the limit: the application reads the request and names the field.
+    let path = "/api/v1/search?q=";
+    let under = server
+        .get(&format!("{path}{}", "a".repeat(8192 - path.len())))
+        .send();
+    under.assert_problem(400, "validation");
+    assert_eq!(under.error_fields(), ["q"]);
+    // The limit is on the whole target, before routing or authentication.
+    server
+        .get(&format!("/api/v1/me?{}", "x".repeat(9_000)))
+        .send()
+        .assert_problem(414, "uri-too-long");
+}
+
 /// Who is asking is settled before what was asked is judged: a caller without a
 /// valid token gets 401, and a member on an operator route 403, whatever is wrong
 /// with the body or the query string; only a caller who may ask learns that.
@@ -822,6 +845,7 @@ techex_store::on_both_backends!(
     logins_are_throttled_per_client_address,
     malformed_oversized_and_misrouted_requests_get_problems,
     a_method_a_path_does_not_take_is_405_listing_the_allowed_ones,
+    an_over_long_request_target_is_414,
     callers_are_refused_before_their_requests_are_judged,
     health_readiness_metrics_and_api_document,
     production_without_a_secret_refuses_to_start,
