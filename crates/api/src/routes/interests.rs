@@ -181,8 +181,10 @@ pub async fn list(
     let scope = match query.role.as_deref().map(str::trim) {
         Some("sent") => Scope::Sent(org),
         Some("received") => Scope::Received(org),
-        None | Some("") if actor.role.is_operator() => Scope::All,
-        None | Some("") => Scope::Involving(org),
+        // An empty `role=` is a value, and not one of the two: refused, as every
+        // parameter that chooses among values.
+        None if actor.role.is_operator() => Scope::All,
+        None => Scope::Involving(org),
         Some(_) => return Err(ApiError::validation("role", "must be sent or received")),
     };
     let filter = query
