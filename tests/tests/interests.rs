@@ -561,6 +561,25 @@ fn parameters_are_checked_alike(db: &TestDatabase) {
             malformed.text
         );
     }
+    // A query parameter a route does not take is refused, naming it and the ones it
+    // takes, by every route that takes parameters (the delivery log ignored it).
+    for path in [
+        format!(
+            "/api/v1/webhooks/{}/deliveries?page=1&colour=red",
+            uuid::Uuid::now_v7()
+        ),
+        "/api/v1/interests?colour=red".to_owned(),
+        "/api/v1/search?colour=red".to_owned(),
+    ] {
+        let unknown = s.get(&path).bearer(&x.institute).send();
+        unknown.assert_problem_saying(400, "validation", "unknown parameter: this route takes");
+        assert_eq!(
+            unknown.error_fields(),
+            ["colour"],
+            "{path}: {}",
+            unknown.text
+        );
+    }
     s.post(&format!(
         "/api/v1/notifications/{}/read",
         uuid::Uuid::now_v7()

@@ -10,6 +10,8 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, Resource, web};
 use serde::de::DeserializeOwned;
 use techex_domain::ValidationErrors;
+use utoipa::IntoParams;
+use utoipa::openapi::path::ParameterIn;
 
 use crate::auth::gate::AuthGate;
 use crate::problem::ApiError;
@@ -174,14 +176,19 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
 }
 
 /// A query string, typed; unknown or ill-typed parameters are named in the error.
+///
+/// The parameters a route takes are those `T` documents ([`IntoParams`], the same
+/// list the OpenAPI document shows): any other is refused here, for every route,
+/// rather than by each type (`deny_unknown_fields`), which one could forget.
 pub struct Query<T>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+impl<T: DeserializeOwned + IntoParams + 'static> FromRequest for Query<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        match parse_query(req.query_string()) {
+        let query = req.query_string();
+        match known_parameters::<T>(query).and_then(|()| parse_query(query)) {
             Ok(query) => Box::pin(std::future::ready(Ok(Query(query)))),
             Err(error) => {
                 let settled = AuthGate::settled(req);
@@ -191,6 +198,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
                 })
             }
         }
+    }
+}
+
+/// Refuses a parameter that `T` does not document, naming it.
+pub fn known_parameters<T: IntoParams>(query: &str) -> Result<(), ApiError> {
+    let known: Vec<String> = T::into_params(|| Some(ParameterIn::Query))
+        .into_iter()
+        .map(|parameter| parameter.name)
+        .collect();
+    match form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| !known.iter().any(|known| known == name))
+    {
+        None => Ok(()),
+        Some((name, _)) if known.is_empty() => Err(ApiError::validation(
+            &name,
+            "unknown parameter: this route takes no query parameters",
+        )),
+        Some((name, _)) => Err(ApiError::validation(
+            &name,
+            format!("unknown parameter: this route takes {}", known.join(", ")),
+        )),
     }
 }
 
@@ -340,6 +368,33 @@ mod tests {
     struct Paging {
         #[expect(dead_code, reason = "only deserialised")]
         page: Option<u32>,
+    }
+
+    #[derive(Debug, Deserialize, IntoParams)]
+    struct Filter {
+        #[expect(dead_code, reason = "only deserialised")]
+        kind: Option<String>,
+        #[expect(dead_code, reason = "only deserialised")]
+        per_page: Option<u32>,
+    }
+
+    #[test]
+    fn parameters_a_type_does_not_document_are_refused() {
+        assert!(known_parameters::<Filter>("kind=offer&per_page=5").is_ok());
+        assert!(known_parameters::<Filter>("").is_ok());
+        let error = known_parameters::<Filter>("kind=offer&pagesize=5").unwrap_err();
+        assert!(
+            format!("{error:?}").contains("this route takes kind, per_page"),
+            "{error:?}"
+        );
+        assert_eq!(fields(error), ["pagesize"]);
+        // A bare name and an encoded one are parameters too.
+        assert_eq!(
+            fields(known_parameters::<Filter>("debug").unwrap_err()),
+            ["debug"]
+        );
+        // Names are compared decoded.
+        assert!(known_parameters::<Filter>("per%5Fpage=1&k%69nd=x").is_ok());
     }
 
     #[test]

@@ -152,7 +152,6 @@ pub async fn express(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct InterestListQuery {
     /// sent (your organisation's), received (in your listings); default both, or
     /// every interest for operators.

@@ -60,7 +60,6 @@ pub struct InboxView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct InboxQuery {
     /// true: only unread notifications.
     pub unread: Option<bool>,
