@@ -529,6 +529,66 @@ fn malformed_oversized_and_misrouted_requests_get_problems(db: &TestDatabase) {
     assert_eq!(server.get("/healthz").send().status, 200);
 }
 
+/// A method a path does not take is 405, and `Allow` lists the methods it does
+/// (RFC 9110 §15.5.6), from the route table itself.
+fn a_method_a_path_does_not_take_is_405_listing_the_allowed_ones(db: &TestDatabase) {
+    use reqwest::Method;
+    let server = Server::start(db);
+    let some_id = uuid::Uuid::now_v7();
+    let cases: [(Method, String, &[&str]); 6] = [
+        (Method::DELETE, "/api/v1/search".into(), &["GET"]),
+        (Method::PUT, "/healthz".into(), &["GET", "HEAD"]),
+        (Method::POST, "/metrics".into(), &["GET"]),
+        (Method::DELETE, "/api/v1/listings".into(), &["GET", "POST"]),
+        (
+            Method::PUT,
+            format!("/api/v1/listings/{some_id}"),
+            &["DELETE", "GET", "PATCH"],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/webhooks/{some_id}"),
+            &["DELETE", "GET"],
+        ),
+    ];
+    for (method, path, allowed) in cases {
+        let reply = server.request(method.clone(), &path).send();
+        reply.assert_problem(405, "method-not-allowed");
+        let allow = reply
+            .header("allow")
+            .unwrap_or_else(|| panic!("{method} {path}: no Allow header"));
+        let mut listed: Vec<&str> = allow.split(',').map(str::trim).collect();
+        listed.sort_unstable();
+        assert_eq!(listed, allowed, "{method} {path}: Allow: {allow}");
+    }
+    // The methods listed are really taken.
+    assert_eq!(server.get("/api/v1/search").send().status, 200);
+    assert_eq!(server.request(Method::HEAD, "/healthz").send().status, 200);
+}
+
+/// A request target over 8 KiB is refused with a 414 problem; a shorter one is read
+/// (here, a search text over its 500 characters is a validation problem).
+fn an_over_long_request_target_is_414(db: &TestDatabase) {
+    let server = Server::start(db);
+    let long = server
+        .get(&format!("/api/v1/search?q={}", "a".repeat(10_000)))
+        .send();
+    long.assert_problem_saying(414, "uri-too-long", "the limit is 8192");
+    assert_eq!(long.body["instance"], "/api/v1/search");
+    // Just under the limit: the application reads the request and names the field.
+    let path = "/api/v1/search?q=";
+    let under = server
+        .get(&format!("{path}{}", "a".repeat(8192 - path.len())))
+        .send();
+    under.assert_problem(400, "validation");
+    assert_eq!(under.error_fields(), ["q"]);
+    // The limit is on the whole target, before routing or authentication.
+    server
+        .get(&format!("/api/v1/me?{}", "x".repeat(9_000)))
+        .send()
+        .assert_problem(414, "uri-too-long");
+}
+
 /// Who is asking is settled before what was asked is judged: a caller without a
 /// valid token gets 401, and a member on an operator route 403, whatever is wrong
 /// with the body or the query string; only a caller who may ask learns that.
@@ -784,6 +844,8 @@ techex_store::on_both_backends!(
     repeated_failed_logins_are_throttled,
     logins_are_throttled_per_client_address,
     malformed_oversized_and_misrouted_requests_get_problems,
+    a_method_a_path_does_not_take_is_405_listing_the_allowed_ones,
+    an_over_long_request_target_is_414,
     callers_are_refused_before_their_requests_are_judged,
     health_readiness_metrics_and_api_document,
     production_without_a_secret_refuses_to_start,

@@ -536,8 +536,62 @@ fn operators_broker_introductions(db: &TestDatabase) {
     assert!(after.body["total"].as_i64().unwrap() > before);
 }
 
+/// Parameters are checked alike on every route: an empty value is a value (refused
+/// where it is not one of the choices), and a malformed id in a path is a 400 naming
+/// `id`, as on listings and interests, while a well-formed unknown one is 404.
+fn parameters_are_checked_alike(db: &TestDatabase) {
+    let x = Exchange::start(db, &[]);
+    let s = &x.server;
+    for token in [&x.institute, &x.operator] {
+        let empty = s.get("/api/v1/interests?role=").bearer(token).send();
+        empty.assert_problem(400, "validation");
+        assert_eq!(empty.error_fields(), ["role"], "{}", empty.text);
+    }
+    for path in [
+        "/api/v1/notifications/bad/read",
+        "/api/v1/interests/bad/accept",
+        "/api/v1/listings/bad/submit",
+    ] {
+        let malformed = s.post(path).bearer(&x.institute).send();
+        malformed.assert_problem(400, "validation");
+        assert_eq!(
+            malformed.error_fields(),
+            ["id"],
+            "{path}: {}",
+            malformed.text
+        );
+    }
+    // A query parameter a route does not take is refused, naming it and the ones it
+    // takes, by every route that takes parameters (the delivery log ignored it).
+    for path in [
+        format!(
+            "/api/v1/webhooks/{}/deliveries?page=1&colour=red",
+            uuid::Uuid::now_v7()
+        ),
+        "/api/v1/interests?colour=red".to_owned(),
+        "/api/v1/search?colour=red".to_owned(),
+    ] {
+        let unknown = s.get(&path).bearer(&x.institute).send();
+        unknown.assert_problem_saying(400, "validation", "unknown parameter: this route takes");
+        assert_eq!(
+            unknown.error_fields(),
+            ["colour"],
+            "{path}: {}",
+            unknown.text
+        );
+    }
+    s.post(&format!(
+        "/api/v1/notifications/{}/read",
+        uuid::Uuid::now_v7()
+    ))
+    .bearer(&x.institute)
+    .send()
+    .assert_problem(404, "not-found");
+}
+
 techex_store::on_both_backends!(
     a_match_becomes_a_concluded_transfer,
     declines_duplicates_and_the_daily_quota,
     operators_broker_introductions,
+    parameters_are_checked_alike,
 );

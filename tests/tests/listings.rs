@@ -997,6 +997,40 @@ fn odd_input_is_refused_in_plain_words(db: &TestDatabase) {
     }
 }
 
+/// A body with the same key twice is refused naming it, rather than one of the two
+/// silently winning; nested keys too, and nothing is stored.
+fn a_body_with_a_repeated_key_is_refused(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let mut listing = listing_body("offer", "Công nghệ lọc nước nhiễm mặn");
+    listing.as_object_mut().unwrap().remove("price");
+    let body = listing.to_string();
+    let open = &body[..body.len() - 1];
+    for (repeated, field, key) in [
+        (
+            format!(r#"{open}, "title": "Công nghệ khác hẳn"}}"#),
+            "title",
+            "title",
+        ),
+        (
+            format!(r#"{open}, "price": {{"min": 1, "currency": "VND", "currency": "USD"}}}}"#),
+            "price.currency",
+            "currency",
+        ),
+    ] {
+        let reply = s
+            .post("/api/v1/listings")
+            .bearer(&x.institute)
+            .raw("application/json", repeated);
+        reply.assert_problem_saying(400, "validation", &format!("duplicate key `{key}`"));
+        assert_eq!(reply.error_fields(), [field], "{}", reply.text);
+    }
+    let mine = s.get("/api/v1/me/listings").bearer(&x.institute).send();
+    assert_eq!(mine.body["total"], 0, "{}", mine.text);
+    // The same body without the repeat is accepted.
+    s.create_listing(&x.institute, &serde_json::from_str(&body).unwrap());
+}
+
 techex_store::on_both_backends!(
     the_whole_lifecycle,
     other_organisations_cannot_see_or_touch_a_draft,
@@ -1012,4 +1046,5 @@ techex_store::on_both_backends!(
     an_edit_that_changes_nothing_writes_nothing,
     the_largest_listing_fits_decomposed_and_escaped,
     odd_input_is_refused_in_plain_words,
+    a_body_with_a_repeated_key_is_refused,
 );

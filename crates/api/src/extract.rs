@@ -2,14 +2,19 @@
 //! string. A type mismatch deep in a body reports its path (`organisation.kind`), a
 //! syntax error says where the JSON broke.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, Resource, web};
-use serde::de::DeserializeOwned;
+use serde::Deserializer;
+use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use techex_domain::ValidationErrors;
+use utoipa::IntoParams;
+use utoipa::openapi::path::ParameterIn;
 
 use crate::auth::gate::AuthGate;
 use crate::problem::ApiError;
@@ -118,7 +123,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
 }
 
 /// Parses JSON, reporting data errors by field and syntax errors as malformed input.
+/// An object with the same key twice, at any depth, is refused naming it: parsers
+/// disagree on which one counts (serde_json's `Value` keeps the last, a proxy or an
+/// audit tool may read the first).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Some((field, key)) = duplicate_key(bytes) {
+        return Err(ApiError::validation(
+            &field,
+            format!("duplicate key `{key}`"),
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -138,6 +152,107 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         .end()
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// The first key that appears twice in one object of `json`, with its dotted path
+/// (`user.email`, `items[2].title`). Malformed JSON has none: [`parse_json`] reports
+/// what is wrong with it.
+fn duplicate_key(json: &[u8]) -> Option<(String, String)> {
+    let found = RefCell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let _ = UniqueKeys {
+        path: String::new(),
+        found: &found,
+    }
+    .deserialize(&mut deserializer);
+    let found = found.into_inner()?;
+    // The walk stopped at the duplicate: the rest must be well-formed for it to count.
+    serde_json::from_slice::<serde::de::IgnoredAny>(json)
+        .is_ok()
+        .then_some(found)
+}
+
+/// Walks a JSON value, stopping at the first object with a repeated key.
+struct UniqueKeys<'a> {
+    path: String,
+    found: &'a RefCell<Option<(String, String)>>,
+}
+
+impl UniqueKeys<'_> {
+    fn child(&self, path: String) -> Self {
+        UniqueKeys {
+            path,
+            found: self.found,
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for UniqueKeys<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UniqueKeys<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while seq
+            .next_element_seed(self.child(format!("{}[{index}]", self.path)))?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.path)
+            };
+            if !seen.insert(key.clone()) {
+                *self.found.borrow_mut() = Some((path, key));
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            map.next_value_seed(self.child(path))?;
+        }
+        Ok(())
+    }
 }
 
 /// Deserialises a JSON value, naming the offending field as [`parse_json`] does.
@@ -174,14 +289,19 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
 }
 
 /// A query string, typed; unknown or ill-typed parameters are named in the error.
+///
+/// The parameters a route takes are those `T` documents ([`IntoParams`], the same
+/// list the OpenAPI document shows): any other is refused here, for every route,
+/// rather than by each type (`deny_unknown_fields`), which one could forget.
 pub struct Query<T>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+impl<T: DeserializeOwned + IntoParams + 'static> FromRequest for Query<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        match parse_query(req.query_string()) {
+        let query = req.query_string();
+        match known_parameters::<T>(query).and_then(|()| parse_query(query)) {
             Ok(query) => Box::pin(std::future::ready(Ok(Query(query)))),
             Err(error) => {
                 let settled = AuthGate::settled(req);
@@ -191,6 +311,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
                 })
             }
         }
+    }
+}
+
+/// Refuses a parameter that `T` does not document, naming it.
+pub fn known_parameters<T: IntoParams>(query: &str) -> Result<(), ApiError> {
+    let known: Vec<String> = T::into_params(|| Some(ParameterIn::Query))
+        .into_iter()
+        .map(|parameter| parameter.name)
+        .collect();
+    match form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| !known.iter().any(|known| known == name))
+    {
+        None => Ok(()),
+        Some((name, _)) if known.is_empty() => Err(ApiError::validation(
+            &name,
+            "unknown parameter: this route takes no query parameters",
+        )),
+        Some((name, _)) => Err(ApiError::validation(
+            &name,
+            format!("unknown parameter: this route takes {}", known.join(", ")),
+        )),
     }
 }
 
@@ -323,6 +464,44 @@ mod tests {
     }
 
     #[test]
+    fn a_key_repeated_at_any_depth_is_refused_naming_it() {
+        let repeated = |json: &str| match parse_json::<serde_json::Value>(json.as_bytes()) {
+            Err(ApiError::Validation(errors)) => {
+                let error = &errors.errors()[0];
+                (error.field.clone(), error.message.clone())
+            }
+            other => panic!("{json}: expected a validation error, got {other:?}"),
+        };
+        assert_eq!(
+            repeated(r#"{"title": "a", "trl": 3, "title": "b"}"#),
+            ("title".into(), "duplicate key `title`".into())
+        );
+        assert_eq!(
+            repeated(r#"{"user": {"email": "a@b.vn", "email": "c@d.vn"}}"#).0,
+            "user.email"
+        );
+        assert_eq!(
+            repeated(r#"{"items": [{"a": 1}, {"b": [], "b": {}}]}"#).0,
+            "items[1].b"
+        );
+        // An escaped spelling of the same key is the same key.
+        assert_eq!(repeated(r#"{"title": 1, "t\u0069tle": 2}"#).0, "title");
+        // The same key in different objects, and valid JSON of every kind, is fine.
+        let fine = r#"{"a": {"x": 1}, "b": {"x": [true, null, -1, 1.5, "s", {"x": 2}]}}"#;
+        assert!(parse_json::<serde_json::Value>(fine.as_bytes()).is_ok());
+        // A typed body too: serde's own check would say "duplicate field".
+        assert_eq!(
+            fields(parse_json::<Outer>(br#"{"user": {"age": 1, "age": 2}}"#).unwrap_err()),
+            ["user.age"]
+        );
+        // Malformed JSON is still reported as such, duplicate or not.
+        assert!(matches!(
+            parse_json::<serde_json::Value>(br#"{"a": 1, "a": "#),
+            Err(ApiError::BadRequest(_))
+        ));
+    }
+
+    #[test]
     fn merge_patch_replaces_merges_and_removes() {
         let mut target =
             serde_json::json!({"title": "a", "price": {"min": 1, "max": 2}, "province": "hue"});
@@ -340,6 +519,33 @@ mod tests {
     struct Paging {
         #[expect(dead_code, reason = "only deserialised")]
         page: Option<u32>,
+    }
+
+    #[derive(Debug, Deserialize, IntoParams)]
+    struct Filter {
+        #[expect(dead_code, reason = "only deserialised")]
+        kind: Option<String>,
+        #[expect(dead_code, reason = "only deserialised")]
+        per_page: Option<u32>,
+    }
+
+    #[test]
+    fn parameters_a_type_does_not_document_are_refused() {
+        assert!(known_parameters::<Filter>("kind=offer&per_page=5").is_ok());
+        assert!(known_parameters::<Filter>("").is_ok());
+        let error = known_parameters::<Filter>("kind=offer&pagesize=5").unwrap_err();
+        assert!(
+            format!("{error:?}").contains("this route takes kind, per_page"),
+            "{error:?}"
+        );
+        assert_eq!(fields(error), ["pagesize"]);
+        // A bare name and an encoded one are parameters too.
+        assert_eq!(
+            fields(known_parameters::<Filter>("debug").unwrap_err()),
+            ["debug"]
+        );
+        // Names are compared decoded.
+        assert!(known_parameters::<Filter>("per%5Fpage=1&k%69nd=x").is_ok());
     }
 
     #[test]

@@ -17,6 +17,11 @@ use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The longest request target (path and query string) techex reads, in bytes; a
+/// longer one is refused with 414. (actix's HTTP parser itself refuses a target
+/// over 65,534 bytes, with a bare 400, before any of this runs.)
+pub const MAX_TARGET_LENGTH: usize = 8 * 1024;
+
 /// The id of the request being served, also sent back as `X-Request-Id`.
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
@@ -39,11 +44,21 @@ pub async fn observe(
 
     // The request must not be cloned before routing (the router needs it unshared);
     // an Err here comes from a service, not a handler, and is rare: pass it on.
-    let response = next
-        .call(req)
-        .instrument(span.clone())
-        .await?
-        .map_into_boxed_body();
+    let target_length = req
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
+    let response = if target_length > MAX_TARGET_LENGTH {
+        req.error_response(ApiError::UriTooLong(format!(
+            "the path and query string are {target_length} bytes long; the limit is \
+             {MAX_TARGET_LENGTH}"
+        )))
+    } else {
+        next.call(req)
+            .instrument(span.clone())
+            .await?
+            .map_into_boxed_body()
+    };
     // Read before the response is re-rendered: the new one carries no error.
     let internal_cause = match response
         .response()
@@ -120,11 +135,16 @@ fn as_problem(response: ServiceResponse<BoxBody>, request_id: &str) -> ServiceRe
     };
     problem.instance = Some(response.request().path().to_owned());
     problem.request_id = Some(request_id.to_owned());
-    let rendered = match (&error, own_error) {
+    let mut rendered = match (&error, own_error) {
         (Some(error), _) => error.response_with(&problem),
         (None, Some(own)) => own.response_with(&problem),
         (None, None) => return response,
     };
+    // actix's 405 lists the methods the path takes, from the route table (RFC 9110
+    // §15.5.6 requires it); the problem keeps that header.
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        rendered.headers_mut().insert(header::ALLOW, allow.clone());
+    }
     response.into_response(rendered)
 }
 

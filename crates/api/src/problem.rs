@@ -62,6 +62,8 @@ pub enum ApiError {
     MethodNotAllowed,
     Conflict(String),
     PayloadTooLarge(String),
+    /// The request target (path and query string) is longer than techex reads.
+    UriTooLong(String),
     UnsupportedMediaType(String),
     TooManyRequests {
         detail: String,
@@ -93,6 +95,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge(_) => "payload-too-large",
+            Self::UriTooLong(_) => "uri-too-long",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::TooManyRequests { .. } => "too-many-requests",
             Self::Unavailable(_) => "unavailable",
@@ -109,6 +112,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -130,6 +134,7 @@ impl ApiError {
             | Self::NotFound(d)
             | Self::Conflict(d)
             | Self::PayloadTooLarge(d)
+            | Self::UriTooLong(d)
             | Self::UnsupportedMediaType(d)
             | Self::Unavailable(d) => d.clone(),
         }
@@ -185,6 +190,9 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge(
                 message.unwrap_or_else(|| "the request body is too large".into()),
             ),
+            StatusCode::URI_TOO_LONG => {
+                Self::UriTooLong(message.unwrap_or_else(|| "the request target is too long".into()))
+            }
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType(
                 message.unwrap_or_else(|| "unsupported content type".into()),
             ),

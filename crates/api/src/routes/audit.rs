@@ -16,7 +16,6 @@ use crate::state::AppState;
 use crate::views::{AuditEntryView, PageView};
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// The acting user's id.
     pub actor: Option<uuid::Uuid>,

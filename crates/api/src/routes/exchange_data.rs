@@ -18,7 +18,6 @@ use crate::problem::ApiError;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// Publish every imported listing (the data was vetted by its exchange).
     pub publish: Option<bool>,
@@ -56,7 +55,6 @@ pub async fn import(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// jsonl (the import format; the default) or csv.
     pub format: Option<String>,

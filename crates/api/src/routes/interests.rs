@@ -152,7 +152,6 @@ pub async fn express(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct InterestListQuery {
     /// sent (your organisation's), received (in your listings); default both, or
     /// every interest for operators.
@@ -181,8 +180,10 @@ pub async fn list(
     let scope = match query.role.as_deref().map(str::trim) {
         Some("sent") => Scope::Sent(org),
         Some("received") => Scope::Received(org),
-        None | Some("") if actor.role.is_operator() => Scope::All,
-        None | Some("") => Scope::Involving(org),
+        // An empty `role=` is a value, and not one of the two: refused, as every
+        // parameter that chooses among values.
+        None if actor.role.is_operator() => Scope::All,
+        None => Scope::Involving(org),
         Some(_) => return Err(ApiError::validation("role", "must be sent or received")),
     };
     let filter = query

@@ -134,7 +134,6 @@ fn external_ref_conflict(error: ApiError) -> ApiError {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct CatalogueQuery {
     /// offer or need.
     pub kind: Option<String>,
@@ -737,7 +736,6 @@ pub async fn history(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct MyListingsQuery {
     /// draft, pending_review, published, rejected, archived or expired.
     pub status: Option<String>,

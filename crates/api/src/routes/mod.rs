@@ -36,12 +36,19 @@ pub struct BodyLimits {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: BodyLimits) {
+    // Every path is one `web::resource` with all its methods: actix then answers a
+    // method the path does not take with 405 and an `Allow` header listing those it
+    // does (`cfg.route` would make a resource per method, and a 404 for the others).
     // Load balancers probe with GET or HEAD (HEAD answers the same, without a body).
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/healthz", web::head().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/readyz", web::head().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
+    let healthz = web::resource("/healthz")
+        .route(web::get().to(health::healthz))
+        .route(web::head().to(health::healthz));
+    let readyz = web::resource("/readyz")
+        .route(web::get().to(health::readyz))
+        .route(web::head().to(health::readyz));
+    cfg.service(healthz)
+        .service(readyz)
+        .service(web::resource("/metrics").route(web::get().to(health::metrics)))
         .service(
             web::scope("/api/v1")
                 .service(web::resource("/auth/register").route(web::post().to(auth::register)))

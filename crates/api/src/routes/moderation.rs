@@ -17,7 +17,6 @@ use crate::views::PageView;
 use crate::workflow;
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct QueueQuery {
     pub page: Option<u32>,
     pub per_page: Option<u32>,

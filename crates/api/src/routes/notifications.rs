@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::auth::extract::not_found;
-use crate::extract::Query;
+use crate::extract::{Query, path_id};
 use crate::problem::ApiError;
 use crate::routes::Paging;
 use crate::state::AppState;
@@ -60,7 +60,6 @@ pub struct InboxView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct InboxQuery {
     /// true: only unread notifications.
     pub unread: Option<bool>,
@@ -97,7 +96,7 @@ pub async fn inbox(
 
 /// Marks one of your notifications read.
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications", security(("bearer" = [])),
-    params(("id" = String, Path, description = "notification id")),
+    params(("id" = uuid::Uuid, Path, description = "notification id")),
     responses((status = 204, description = "marked read"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn mark_read(
     state: web::Data<AppState>,
@@ -105,9 +104,9 @@ pub async fn mark_read(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user = auth.user.id;
-    let id = id.into_inner();
+    let id: uuid::Uuid = path_id(&id, "id")?;
     state
-        .db(move |conn| notifications::mark_read(conn, user, &id, listings::now()))
+        .db(move |conn| notifications::mark_read(conn, user, &id.to_string(), listings::now()))
         .await
         .map_err(not_found("notification"))?;
     Ok(HttpResponse::NoContent().finish())

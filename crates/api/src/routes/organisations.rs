@@ -17,7 +17,6 @@ use crate::state::AppState;
 use crate::views::{OrganisationView, PageView};
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct OrganisationQuery {
     /// Only verified (`true`) or unverified (`false`) organisations.
     pub verified: Option<bool>,

@@ -24,7 +24,6 @@ use crate::state::AppState;
 pub const MAX_RESULT_WINDOW: i64 = 10_000;
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// Any text, in Vietnamese or English, with or without diacritics; empty browses
     /// the newest listings.
@@ -185,7 +184,6 @@ pub async fn search(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct MatchQuery {
     /// How many matches, 1–50 (default 10).
     pub limit: Option<usize>,

@@ -16,7 +16,6 @@ use crate::state::AppState;
 use crate::stats_views::{self, PeriodView, PublicStatsView, StatsView};
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// First day counted, `YYYY-MM-DD` (UTC, inclusive); no lower bound if absent.
     pub from: Option<String>,

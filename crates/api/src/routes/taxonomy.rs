@@ -22,7 +22,6 @@ pub struct SectorView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct SectorQuery {
     /// field, subfield or topic.
     pub level: Option<String>,

@@ -18,7 +18,6 @@ use crate::state::AppState;
 use crate::views::{PageView, UserView};
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct UserQuery {
     pub organisation_id: Option<uuid::Uuid>,
     /// member, operator or admin.
