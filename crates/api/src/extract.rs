@@ -2,10 +2,12 @@
 //! string. A type mismatch deep in a body reports its path (`organisation.kind`), a
 //! syntax error says where the JSON broke.
 
+use std::any::TypeId;
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -315,11 +317,8 @@ impl<T: DeserializeOwned + IntoParams + 'static> FromRequest for Query<T> {
 }
 
 /// Refuses a parameter that `T` does not document, naming it.
-pub fn known_parameters<T: IntoParams>(query: &str) -> Result<(), ApiError> {
-    let known: Vec<String> = T::into_params(|| Some(ParameterIn::Query))
-        .into_iter()
-        .map(|parameter| parameter.name)
-        .collect();
+pub fn known_parameters<T: IntoParams + 'static>(query: &str) -> Result<(), ApiError> {
+    let known = parameter_names::<T>();
     match form_urlencoded::parse(query.as_bytes())
         .find(|(name, _)| !known.iter().any(|known| known == name))
     {
@@ -333,6 +332,28 @@ pub fn known_parameters<T: IntoParams>(query: &str) -> Result<(), ApiError> {
             format!("unknown parameter: this route takes {}", known.join(", ")),
         )),
     }
+}
+
+/// The names of the parameters `T` documents, built once per type: building
+/// utoipa's descriptions of them on every request cost the search route
+/// allocations for nothing.
+fn parameter_names<T: IntoParams + 'static>() -> Arc<[String]> {
+    static NAMES: OnceLock<RwLock<HashMap<TypeId, Arc<[String]>>>> = OnceLock::new();
+    let names = NAMES.get_or_init(Default::default);
+    let cached = names
+        .read()
+        .ok()
+        .and_then(|names| names.get(&TypeId::of::<T>()).cloned());
+    cached.unwrap_or_else(|| {
+        let built: Arc<[String]> = T::into_params(|| Some(ParameterIn::Query))
+            .into_iter()
+            .map(|parameter| parameter.name)
+            .collect();
+        if let Ok(mut names) = names.write() {
+            names.insert(TypeId::of::<T>(), built.clone());
+        }
+        built
+    })
 }
 
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
