@@ -111,6 +111,18 @@ fn duplicate_email_is_a_conflict(db: &TestDatabase) {
     }));
     let problem = again.assert_problem(409, "conflict");
     assert!(problem["detail"].as_str().unwrap().contains("e-mail"));
+    // Nor does a full-width look-alike of it pass for a different address.
+    let look_alike = server.post("/api/v1/auth/register").json(&json!({
+        "organisation": {"name": "Công ty Khác", "kind": "enterprise"},
+        "user": {"email": "\u{ff41}\u{ff4e}@hust.edu.vn", "password": PASSWORD, "full_name": "An"}
+    }));
+    look_alike.assert_problem(400, "validation");
+    assert_eq!(look_alike.error_fields(), ["user.email"]);
+    let message = look_alike.body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("did you mean an@hust.edu.vn?"),
+        "{message}"
+    );
 }
 
 fn wrong_password_and_unknown_email_get_the_same_answer(db: &TestDatabase) {

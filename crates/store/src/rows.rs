@@ -88,7 +88,7 @@ impl TryFrom<UserRow> for User {
         const T: &str = "users";
         Ok(User {
             id: parse_id(T, &row.id)?,
-            email: Email::parse(&row.email).map_err(|e| corrupt(T, e))?,
+            email: Email::existing(&row.email).map_err(|e| corrupt(T, e))?,
             full_name: row.full_name,
             role: row.role.parse::<Role>().map_err(|e| corrupt(T, e))?,
             organisation_id: parse_id(T, &row.organisation_id)?,

@@ -182,7 +182,7 @@ pub async fn login(
         return Err(too_many_attempts(wait));
     }
 
-    let credentials = match Email::parse(&body.email) {
+    let credentials = match Email::existing(&body.email) {
         Ok(email) => {
             state
                 .db(move |conn| users::find_credentials(conn, &email))
