@@ -114,7 +114,7 @@ struct WordGroupsWeight {
 
 impl Weight for WordGroupsWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let mut terms = Vec::new();
+        let mut terms = Vec::with_capacity(self.terms.len());
         for t in &self.terms {
             let field = t.term.field();
             let record = if t.bm25.is_some() {
@@ -187,19 +187,18 @@ struct SegmentTerm {
 const SEEK_COST: u32 = 4;
 
 impl SegmentTerm {
-    /// Marks a window's document with the term's group and adds its score.
+    /// Marks the window's document `doc`, the postings' current one, with the
+    /// term's group and adds its score.
     #[inline]
-    fn add(&self, offset: usize, masks: &mut [u64], scores: &mut [Score]) {
+    fn add(&self, doc: DocId, offset: usize, masks: &mut [u64], scores: &mut [Score]) {
         masks[offset] |= self.mask;
         if let Some((bm25, fieldnorms)) = &self.scoring {
-            scores[offset] += bm25.score(
-                fieldnorms.fieldnorm_id(self.postings.doc()),
-                self.postings.term_freq(),
-            );
+            scores[offset] += bm25.score(fieldnorms.fieldnorm_id(doc), self.postings.term_freq());
         }
     }
 
-    /// Reads the postings from `start` up to `end`, marking every document.
+    /// Reads the postings up to `end`, marking the window's documents with the
+    /// term's group and adding its score. The postings are at `start` or past it.
     fn read(
         &mut self,
         start: DocId,
@@ -209,15 +208,27 @@ impl SegmentTerm {
         touched: &mut [u64],
     ) {
         let mut doc = self.postings.doc();
-        if doc < start {
-            doc = self.postings.seek(start);
-        }
         while doc < end {
             let offset = (doc - start) as usize;
             touched[offset / 64] |= 1 << (offset % 64);
-            self.add(offset, masks, scores);
+            self.add(doc, offset, masks, scores);
             doc = self.postings.advance();
         }
+    }
+
+    /// Like [`Self::read`] for a follower, whose postings may lag behind `start`.
+    fn catch_up_and_read(
+        &mut self,
+        start: DocId,
+        end: DocId,
+        masks: &mut [u64],
+        scores: &mut [Score],
+        touched: &mut [u64],
+    ) {
+        if self.postings.doc() < start {
+            self.postings.seek(start);
+        }
+        self.read(start, end, masks, scores, touched);
     }
 
     /// Seeks the window's candidates (`live`, offsets from `start`) in the postings,
@@ -231,7 +242,7 @@ impl SegmentTerm {
                 let target = start + offset as DocId;
                 let doc = self.postings.seek(target.max(self.postings.doc()));
                 if doc == target {
-                    self.add(offset, masks, scores);
+                    self.add(doc, offset, masks, scores);
                 } else if doc == TERMINATED {
                     return;
                 }
@@ -306,7 +317,9 @@ impl WordGroupsScorer {
                     &mut self.touched,
                 );
             }
-            self.live = self.touched;
+            if !self.followers.is_empty() {
+                self.live = self.touched;
+            }
             for follower in &mut self.followers {
                 let live = prune(
                     &mut self.live,
@@ -320,7 +333,7 @@ impl WordGroupsScorer {
                     if live * SEEK_COST < term.per_window {
                         term.seek_each(start, &self.live, &mut self.masks, &mut self.scores);
                     } else {
-                        term.read(
+                        term.catch_up_and_read(
                             start,
                             end,
                             &mut self.masks,
@@ -357,42 +370,39 @@ impl WordGroupsScorer {
 /// Splits the terms into the drivers — all terms of the `n - required + 1` rarest
 /// of the `n` groups present — and the followers: the other groups, rarest first,
 /// then the terms of no group. With fewer than `required` groups present nothing
-/// can match, and there is no driver.
+/// can match, and there is no driver. A term (postings, BM25 table) is a few
+/// kilobytes, and a match's query has dozens: each is moved once.
 fn split(terms: Vec<SegmentTerm>, required: u32) -> (Vec<SegmentTerm>, Vec<Follower>) {
-    let mut by_group: Vec<(u64, u64, Vec<SegmentTerm>)> = Vec::new(); // (mask, postings, terms)
-    let mut optional = Vec::new();
-    for term in terms {
-        if term.mask == 0 {
-            optional.push(term);
-            continue;
-        }
+    // Each group's mask and how many postings its terms have, rarest first.
+    let mut groups: Vec<(u64, u64)> = Vec::new();
+    for term in terms.iter().filter(|t| t.mask != 0) {
         let size = u64::from(term.postings.doc_freq());
-        match by_group.iter_mut().find(|(mask, _, _)| *mask == term.mask) {
-            Some((_, total, group)) => {
-                *total += size;
-                group.push(term);
-            }
-            None => by_group.push((term.mask, size, vec![term])),
+        match groups.iter_mut().find(|(mask, _)| *mask == term.mask) {
+            Some((_, total)) => *total += size,
+            None => groups.push((term.mask, size)),
         }
     }
-    let present = by_group.len() as u32;
+    let present = groups.len() as u32;
     if present < required {
         return (Vec::new(), Vec::new());
     }
-    by_group.sort_by_key(|(_, size, _)| *size);
-    let mut groups = by_group.into_iter().map(|(_, _, terms)| terms);
-    let drivers = groups
-        .by_ref()
-        .take((present - required + 1) as usize)
-        .flatten()
-        .collect();
-    let mut followers: Vec<Follower> = groups
-        .enumerate()
-        .map(|(i, terms)| Follower {
-            terms,
-            groups_left: required - 1 - i as u32,
+    groups.sort_by_key(|(_, size)| *size);
+    let driving = (present - required + 1) as usize;
+    let mut drivers = Vec::with_capacity(terms.len());
+    let mut followers: Vec<Follower> = (driving..groups.len())
+        .map(|rank| Follower {
+            terms: Vec::new(),
+            groups_left: present - rank as u32,
         })
         .collect();
+    let mut optional = Vec::new();
+    for term in terms {
+        match groups.iter().position(|(mask, _)| *mask == term.mask) {
+            None => optional.push(term),
+            Some(rank) if rank < driving => drivers.push(term),
+            Some(rank) => followers[rank - driving].terms.push(term),
+        }
+    }
     if !optional.is_empty() {
         followers.push(Follower {
             terms: optional,
