@@ -278,6 +278,28 @@ techex_store::on_both_backends!(
 fn the_demo_exchange_works_out_of_the_box() {
     let db = TestDatabase::sqlite();
     let server = Server::start_demo(&db);
+    // Ready means searchable: until the index has applied the demo listings,
+    // /readyz answers 503, and its first 200 finds them at once.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ready = server.get("/readyz").send();
+        if ready.status == 200 {
+            assert_eq!(ready.body["index_lag"], 0, "{}", ready.text);
+            break;
+        }
+        assert_eq!(ready.status, 503, "{}", ready.text);
+        assert_eq!(ready.content_type(), "application/problem+json");
+        assert!(
+            ready.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("catching up")
+        );
+        assert!(Instant::now() < deadline, "not ready in 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let first = server.get("/api/v1/search?q=xu+ly+nuoc+thai").send();
+    assert!(first.body["total"].as_u64().unwrap() > 0, "{}", first.text);
     let login = |email: &str| {
         let reply = server
             .post("/api/v1/auth/login")

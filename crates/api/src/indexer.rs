@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -51,15 +52,25 @@ pub fn catch_up(store: &Store, index: &ListingIndex) -> Result<usize, ApiError> 
     }
 }
 
-/// Runs [`catch_up`] every `interval` on its own thread for the life of the process.
-pub fn spawn(store: Store, index: Arc<ListingIndex>, interval: Duration) {
+/// Runs [`catch_up`] every `interval` on its own thread for the life of the process;
+/// sets `caught_up` after the first pass that applies everything.
+pub fn spawn(
+    store: Store,
+    index: Arc<ListingIndex>,
+    caught_up: Arc<AtomicBool>,
+    interval: Duration,
+) {
     let spawned = std::thread::Builder::new()
         .name("indexer".into())
         .spawn(move || {
             loop {
                 match catch_up(&store, &index) {
-                    Ok(0) => {}
-                    Ok(count) => tracing::debug!(count, "indexed listing events"),
+                    Ok(count) => {
+                        if count > 0 {
+                            tracing::debug!(count, "indexed listing events");
+                        }
+                        caught_up.store(true, Ordering::Release);
+                    }
                     Err(error) => tracing::error!(%error, "indexing failed; retrying"),
                 }
                 std::thread::sleep(interval);

@@ -42,6 +42,7 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         .with_context(|| format!("cannot open the search index in {}", index_dir.display()))?;
     Ok(AppState {
         index: std::sync::Arc::new(index),
+        index_caught_up: Default::default(),
         tokens: TokenService::new(&jwt_secret, &settings.auth),
         passwords: Passwords::new(settings.auth.max_concurrent_hashes)?,
         throttle: LoginThrottle::new(&settings.login_throttle),
@@ -123,6 +124,7 @@ pub async fn start(state: AppState) -> anyhow::Result<(actix_web::dev::Server, V
     crate::indexer::spawn(
         state.store.clone(),
         state.index.clone(),
+        state.index_caught_up.clone(),
         std::time::Duration::from_millis(state.settings.listings.index_poll_ms.max(10)),
     );
     crate::webhooks::worker::spawn(state.store.clone(), &state.settings.webhooks)

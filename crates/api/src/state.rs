@@ -16,6 +16,9 @@ pub struct AppState {
     pub store: Store,
     /// The search index, derived from the store by [`crate::indexer`].
     pub index: std::sync::Arc<techex_matching::ListingIndex>,
+    /// Set by the indexer once it has applied every change found at start: until
+    /// then the index may lack listings, and the process is not ready.
+    pub index_caught_up: std::sync::Arc<std::sync::atomic::AtomicBool>,
     pub tokens: TokenService,
     pub passwords: Passwords,
     pub throttle: LoginThrottle,

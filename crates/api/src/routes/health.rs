@@ -1,5 +1,7 @@
 //! Liveness, readiness and metrics, outside `/api/v1` where orchestrators expect them.
 
+use std::sync::atomic::Ordering;
+
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -31,7 +33,8 @@ pub struct ReadyView {
     pub indexed_listings: u64,
 }
 
-/// The database answers; 503 problem when it does not.
+/// The database answers and the search index has caught up since the start;
+/// 503 problem when not.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
     (status = 200, body = ReadyView),
     (status = 503, body = crate::problem::Problem, content_type = "application/problem+json"),
@@ -43,6 +46,14 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         .map_err(|e| ApiError::Unavailable(format!("the database is not reachable: {e}")))?;
     let (store, index) = (state.store.clone(), state.index.clone());
     let index_lag = web::block(move || crate::indexer::lag(&store, &index)).await??;
+    // After a start the index replays the changes it missed; until it has, a
+    // search may miss listings, and a balancer should send no traffic here. Later
+    // lag (a burst of edits) is reported, not refused.
+    if !state.index_caught_up.load(Ordering::Acquire) {
+        return Err(ApiError::Unavailable(format!(
+            "the search index is catching up after the start: {index_lag} listing changes to apply"
+        )));
+    }
     Ok(HttpResponse::Ok().json(ReadyView {
         status: "ready".into(),
         database: state.store.backend().to_string(),
