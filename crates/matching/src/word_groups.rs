@@ -234,18 +234,13 @@ impl SegmentTerm {
     /// Seeks the window's candidates (`live`, offsets from `start`) in the postings,
     /// marking those that have the term.
     fn seek_each(&mut self, start: DocId, live: &[u64], masks: &mut [u64], scores: &mut [Score]) {
-        for (word_index, &word) in live.iter().enumerate() {
-            let mut word = word;
-            while word != 0 {
-                let offset = word_index * 64 + word.trailing_zeros() as usize;
-                word &= word - 1;
-                let target = start + offset as DocId;
-                let doc = self.postings.seek(target.max(self.postings.doc()));
-                if doc == target {
-                    self.add(doc, offset, masks, scores);
-                } else if doc == TERMINATED {
-                    return;
-                }
+        for offset in set_bits(live) {
+            let target = start + offset as DocId;
+            let doc = self.postings.seek(target.max(self.postings.doc()));
+            if doc == target {
+                self.add(doc, offset, masks, scores);
+            } else if doc == TERMINATED {
+                return;
             }
         }
     }
@@ -352,19 +347,31 @@ impl WordGroupsScorer {
 
     /// Moves the window's documents with enough groups to `hits` and clears the window.
     fn drain(&mut self, start: DocId) {
-        for (word_index, word) in self.touched.iter_mut().enumerate() {
-            while *word != 0 {
-                let offset = word_index * 64 + word.trailing_zeros() as usize;
-                *word &= *word - 1;
-                if self.masks[offset].count_ones() >= self.required {
-                    self.hits
-                        .push((start + offset as DocId, self.scores[offset]));
-                }
-                self.masks[offset] = 0;
-                self.scores[offset] = 0.0;
+        for offset in set_bits(&self.touched) {
+            if self.masks[offset].count_ones() >= self.required {
+                self.hits
+                    .push((start + offset as DocId, self.scores[offset]));
             }
+            self.masks[offset] = 0;
+            self.scores[offset] = 0.0;
         }
+        self.touched = [0; WINDOW / 64];
     }
+}
+
+/// The offsets whose bits are set, in order.
+#[inline]
+fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(|(index, &word)| {
+        let mut rest = word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let bit = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                index * 64 + bit
+            })
+        })
+    })
 }
 
 /// Splits the terms into the drivers — all terms of the `n - required + 1` rarest
@@ -413,21 +420,19 @@ fn split(terms: Vec<SegmentTerm>, required: u32) -> (Vec<SegmentTerm>, Vec<Follo
 }
 
 /// Drops from `live` the candidates with fewer than `at_least` groups; returns how
-/// many are left.
+/// many are left. Every candidate has one group, so `at_least` 1 drops none.
 fn prune(live: &mut [u64], masks: &[u64], at_least: u32) -> u32 {
-    let mut left = 0;
-    for (word_index, word) in live.iter_mut().enumerate() {
-        let mut rest = *word;
-        while rest != 0 {
-            let bit = rest.trailing_zeros() as usize;
-            rest &= rest - 1;
-            if masks[word_index * 64 + bit].count_ones() < at_least {
-                *word &= !(1 << bit);
+    if at_least > 1 {
+        for (index, word) in live.iter_mut().enumerate() {
+            let candidates = [*word];
+            for bit in set_bits(&candidates) {
+                if masks[index * 64 + bit].count_ones() < at_least {
+                    *word &= !(1 << bit);
+                }
             }
         }
-        left += word.count_ones();
     }
-    left
+    live.iter().map(|word| word.count_ones()).sum()
 }
 
 impl DocSet for WordGroupsScorer {
