@@ -42,10 +42,13 @@ pub enum AuditAction {
     InterestNoteAdded,
     WebhookRegistered,
     WebhookDeleted,
+    InvitationCreated,
+    InvitationRevoked,
+    InvitationAccepted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 32] = [
+    pub const ALL: [AuditAction; 35] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -78,6 +81,9 @@ impl AuditAction {
         Self::InterestNoteAdded,
         Self::WebhookRegistered,
         Self::WebhookDeleted,
+        Self::InvitationCreated,
+        Self::InvitationRevoked,
+        Self::InvitationAccepted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +120,9 @@ impl AuditAction {
             Self::InterestNoteAdded => "interest_note_added",
             Self::WebhookRegistered => "webhook_registered",
             Self::WebhookDeleted => "webhook_deleted",
+            Self::InvitationCreated => "invitation_created",
+            Self::InvitationRevoked => "invitation_revoked",
+            Self::InvitationAccepted => "invitation_accepted",
         }
     }
 }

@@ -44,6 +44,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        organisation_id -> Text,
+        email -> Text,
+        token_sha256 -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_user_id -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 
 diesel::table! {
@@ -223,4 +238,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_cursors,
     webhooks,
     webhook_deliveries,
+    invitations,
 );

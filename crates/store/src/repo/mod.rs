@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod interests;
+pub mod invitations;
 pub mod listings;
 pub mod notifications;
 pub mod organisations;
