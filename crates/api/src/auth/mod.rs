@@ -3,6 +3,7 @@
 
 pub mod extract;
 pub mod gate;
+pub mod invitation_token;
 pub mod passwords;
 pub mod secret;
 pub mod throttle;

@@ -6,13 +6,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use techex_domain::password::MAX_PASSWORD_CHARS;
 use techex_domain::{
-    AuditAction, Email, FullName, NewAuditEntry, NewOrganisation, NewUser, OrganisationInput,
-    Password, Role, UserId, ValidationErrors,
+    AuditAction, Email, FullName, NewAuditEntry, NewOrganisation, NewUser, OrganisationId,
+    OrganisationInput, Password, Role, UserId, ValidationErrors,
 };
-use techex_store::repo::{audit, users};
+use techex_store::StoreError;
+use techex_store::repo::{audit, invitations, listings, organisations, users};
 use techex_store::store::write_transaction;
 use utoipa::ToSchema;
 
+use crate::auth::invitation_token;
 use crate::extract::JsonBody;
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -77,33 +79,11 @@ pub async fn register(
     })
     .map_err(|e| errors.merge_prefixed("organisation", e))
     .ok();
-    let email = errors.check(
-        "user.email",
-        required(&body.user.email).and_then(Email::parse),
-    );
-    let password = errors.check(
-        "user.password",
-        required(&body.user.password).and_then(Password::parse),
-    );
-    let full_name = errors.check(
-        "user.full_name",
-        required(&body.user.full_name).and_then(FullName::parse),
-    );
-    let (Some(organisation), Some(email), Some(password), Some(full_name), true) =
-        (organisation, email, password, full_name, errors.is_empty())
-    else {
+    let user = body.user.check(&mut errors);
+    let (Some(organisation), Some(user), true) = (organisation, user, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-
-    let password_hash = state.passwords.hash(password).await?;
-    let user = NewUser {
-        id: UserId::new(),
-        email,
-        password_hash,
-        full_name,
-        role: Role::Member,
-        organisation_id: organisation.id,
-    };
+    let user = user.into_member(&state, organisation.id).await?;
     let client_ip = state.client_ip(&req);
     let result = state
         .db(move |conn| {
@@ -122,15 +102,137 @@ pub async fn register(
         })
         .await;
     let (organisation, user) = result.map_err(|error| match error {
-        ApiError::Conflict(_) => {
-            ApiError::Conflict("an account with this e-mail address already exists".into())
-        }
+        ApiError::Conflict(_) => ApiError::Conflict(EMAIL_TAKEN.into()),
         other => other,
     })?;
     Ok(HttpResponse::Created().json(AccountView {
         user: user.into(),
         organisation: organisation.into(),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    /// The token of an invitation to the organisation (`POST /api/v1/invitations`).
+    #[schema(required = true)]
+    pub token: Option<String>,
+    /// `email` must be the address the invitation was made for.
+    pub user: UserForm,
+}
+
+/// Joins an organisation by invitation: makes a member account with the invited
+/// address, and uses the invitation up.
+#[utoipa::path(post, path = "/api/v1/auth/join", tag = "auth", request_body = JoinRequest, responses(
+    (status = 201, body = AccountView),
+    (status = 400, body = crate::problem::Problem, content_type = "application/problem+json", description = "invalid fields, each named; an unknown, used, revoked or expired token is an invalid `token`"),
+    (status = 409, body = crate::problem::Problem, content_type = "application/problem+json", description = "the e-mail address is taken"),
+))]
+pub async fn join(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    JsonBody(body): JsonBody<JoinRequest>,
+) -> Result<HttpResponse, ApiError> {
+    const UNUSABLE: &str =
+        "is not a pending invitation: it is unknown, used, revoked or expired; ask for a new one";
+    let mut errors = ValidationErrors::new();
+    let token = errors.check("token", required(&body.token).map(str::to_owned));
+    let user = body.user.check(&mut errors);
+    let (Some(token), Some(user), true) = (token, user, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    // Checked before the password is hashed, so a wrong token costs no hashing.
+    let token_sha256 = invitation_token::sha256(&token);
+    let invitation = state
+        .db(move |conn| invitations::find_pending_by_token(conn, &token_sha256, listings::now()))
+        .await?
+        .ok_or_else(|| ApiError::validation("token", UNUSABLE))?;
+    if invitation.email != user.email.as_str() {
+        return Err(ApiError::validation(
+            "user.email",
+            "must be the address the invitation was made for",
+        ));
+    }
+
+    let user = user.into_member(&state, invitation.organisation).await?;
+    let client_ip = state.client_ip(&req);
+    let account = state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let joined = users::insert(conn, &user).map_err(|error| match error {
+                    StoreError::Conflict(_) => ApiError::Conflict(EMAIL_TAKEN.into()),
+                    other => other.into(),
+                })?;
+                // Of two joins racing on one token, the second finds it used.
+                invitations::accept(conn, invitation.id, joined.id, listings::now())
+                    .map_err(|_| ApiError::validation("token", UNUSABLE))?;
+                let organisation = organisations::get(conn, invitation.organisation)?;
+                audit::append(
+                    conn,
+                    &NewAuditEntry::new(AuditAction::InvitationAccepted)
+                        .actor(joined.id)
+                        .object("invitation", invitation.id)
+                        .detail(format!("{} joined {}", joined.email, organisation.name))
+                        .client_ip(client_ip),
+                )?;
+                Ok::<_, ApiError>((organisation, joined))
+            })
+        })
+        .await?;
+    let (organisation, user) = account;
+    Ok(HttpResponse::Created().json(AccountView {
+        user: user.into(),
+        organisation: organisation.into(),
+    }))
+}
+
+/// The answer when an e-mail address already has an account.
+pub const EMAIL_TAKEN: &str = "an account with this e-mail address already exists";
+
+/// A user form's fields, each checked.
+struct CheckedUser {
+    email: Email,
+    password: Password,
+    full_name: FullName,
+}
+
+impl UserForm {
+    /// The fields, or `None` with every problem added to `errors` under `user.`.
+    fn check(&self, errors: &mut ValidationErrors) -> Option<CheckedUser> {
+        let email = errors.check("user.email", required(&self.email).and_then(Email::parse));
+        let password = errors.check(
+            "user.password",
+            required(&self.password).and_then(Password::parse),
+        );
+        let full_name = errors.check(
+            "user.full_name",
+            required(&self.full_name).and_then(FullName::parse),
+        );
+        Some(CheckedUser {
+            email: email?,
+            password: password?,
+            full_name: full_name?,
+        })
+    }
+}
+
+impl CheckedUser {
+    /// A new member of `organisation`, its password hashed (argon2: slow, off the
+    /// worker thread).
+    async fn into_member(
+        self,
+        state: &AppState,
+        organisation: OrganisationId,
+    ) -> Result<NewUser, ApiError> {
+        Ok(NewUser {
+            id: UserId::new(),
+            email: self.email,
+            password_hash: state.passwords.hash(self.password).await?,
+            full_name: self.full_name,
+            role: Role::Member,
+            organisation_id: organisation,
+        })
+    }
 }
 
 fn required(value: &Option<String>) -> Result<&str, String> {

@@ -7,6 +7,7 @@ pub mod exchange_data;
 pub mod filters;
 pub mod health;
 pub mod interests;
+pub mod invitations;
 pub mod listings;
 pub mod me;
 pub mod moderation;
@@ -53,6 +54,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: BodyLimits) {
             web::scope("/api/v1")
                 .service(web::resource("/auth/register").route(web::post().to(auth::register)))
                 .service(web::resource("/auth/login").route(web::post().to(auth::login)))
+                .service(web::resource("/auth/join").route(web::post().to(auth::join)))
+                .service(
+                    web::resource("/invitations")
+                        .route(web::get().to(invitations::list))
+                        .route(web::post().to(invitations::create)),
+                )
+                .service(
+                    web::resource("/invitations/{id}").route(web::delete().to(invitations::revoke)),
+                )
                 .service(web::resource("/me").route(web::get().to(me::me)))
                 .service(web::resource("/organisations").route(web::get().to(organisations::list)))
                 .service(

@@ -4,8 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use techex_domain::validation::bounded_text;
 use techex_domain::{AuditAction, NewAuditEntry, OrganisationId, Role, UserId, ValidationErrors};
-use techex_store::repo::audit;
 use techex_store::repo::users::{self, UserFilter};
+use techex_store::repo::{audit, invitations, listings};
 use techex_store::store::write_transaction;
 use utoipa::{IntoParams, ToSchema};
 
@@ -195,8 +195,18 @@ async fn change(
     let updated = state
         .db(move |conn| {
             write_transaction(conn, |conn| {
+                let mut detail = detail;
                 let updated = match change {
-                    Change::Disabled(disabled) => users::set_disabled(conn, id, disabled)?,
+                    Change::Disabled(disabled) => {
+                        if disabled {
+                            let revoked = invitations::revoke_made_by(conn, id, listings::now())?;
+                            if revoked > 0 {
+                                detail
+                                    .push_str(&format!("; pending invitations revoked: {revoked}"));
+                            }
+                        }
+                        users::set_disabled(conn, id, disabled)?
+                    }
                     Change::Role(role) => users::set_role(conn, id, role)?,
                 };
                 audit::append(
