@@ -208,7 +208,39 @@ fn disabling_a_member_revokes_their_invitations(db: &TestDatabase) {
     );
 }
 
+fn a_verified_organisations_staff_join_it_rather_than_register_it_again(db: &TestDatabase) {
+    let x = Exchange::start(db, &[]);
+    let s = &x.server;
+    let register = |email: &str| {
+        s.post("/api/v1/auth/register").json(&json!({
+            "organisation": {"name": "Viện Công nghệ Môi trường", "kind": "university"},
+            "user": {"email": email, "password": PASSWORD, "full_name": "Lê Văn Bình"}
+        }))
+    };
+    // While the name is unverified it blocks nobody: nobody can squat a name.
+    let double = register("binh@iet.ac.vn");
+    assert_eq!(double.status, 201, "{}", double.text);
+
+    let me = s.get("/api/v1/me").bearer(&x.institute).send();
+    let institute = me.body["organisation"]["id"].as_str().unwrap();
+    let verified = s
+        .post(&format!("/api/v1/organisations/{institute}/verify"))
+        .bearer(&x.operator)
+        .json(&json!({"note": "checked"}));
+    assert_eq!(verified.status, 200, "{}", verified.text);
+    register("tam@iet.ac.vn").assert_problem_saying(409, "conflict", "organisation.name");
+    register("tam@iet.ac.vn").assert_problem_saying(409, "conflict", "invitation");
+    assert_eq!(
+        s.post("/api/v1/auth/login")
+            .json(&json!({"email": "tam@iet.ac.vn", "password": PASSWORD}))
+            .status,
+        401,
+        "no account was made"
+    );
+}
+
 techex_store::on_both_backends!(
+    a_verified_organisations_staff_join_it_rather_than_register_it_again,
     disabling_a_member_revokes_their_invitations,
     a_colleague_joins_by_invitation_and_acts_for_the_organisation,
     a_token_works_for_its_address_until_replaced_or_revoked,

@@ -336,7 +336,7 @@ fn create_operator(
             let organisation = match organisations::find_by_name(
                 conn,
                 &organisation.name,
-                OrganisationKind::Exchange,
+                Some(OrganisationKind::Exchange),
             )? {
                 Some(existing) => existing,
                 None => organisations::insert(conn, &organisation, true)?,

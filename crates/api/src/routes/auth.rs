@@ -62,7 +62,7 @@ pub struct UserForm {
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest, responses(
     (status = 201, body = AccountView),
     (status = 400, body = crate::problem::Problem, content_type = "application/problem+json", description = "invalid fields, each named"),
-    (status = 409, body = crate::problem::Problem, content_type = "application/problem+json", description = "the e-mail address is taken"),
+    (status = 409, body = crate::problem::Problem, content_type = "application/problem+json", description = "the e-mail address is taken, or a verified organisation has this name (its staff join by invitation)"),
 ))]
 pub async fn register(
     state: web::Data<AppState>,
@@ -85,10 +85,20 @@ pub async fn register(
     };
     let user = user.into_member(&state, organisation.id).await?;
     let client_ip = state.client_ip(&req);
-    let result = state
+    let (organisation, user) = state
         .db(move |conn| {
             write_transaction(conn, |conn| {
-                let account = users::register(conn, &organisation, &user)?;
+                // Its staff join it by invitation rather than register a double, which
+                // operators would have to tell apart; unverified names block nothing,
+                // so nobody can squat an organisation's name before it registers.
+                if organisations::find_by_name(conn, &organisation.name, None)?.is_some() {
+                    return Err(ApiError::Conflict(format!(
+                        "organisation.name: a verified organisation named '{}' is registered; \
+                         ask one of its members for an invitation (POST /api/v1/invitations)",
+                        organisation.name
+                    )));
+                }
+                let account = users::register(conn, &organisation, &user).map_err(email_taken)?;
                 audit::append(
                     conn,
                     &NewAuditEntry::new(AuditAction::UserRegistered)
@@ -100,11 +110,7 @@ pub async fn register(
                 Ok::<_, ApiError>(account)
             })
         })
-        .await;
-    let (organisation, user) = result.map_err(|error| match error {
-        ApiError::Conflict(_) => ApiError::Conflict(EMAIL_TAKEN.into()),
-        other => other,
-    })?;
+        .await?;
     Ok(HttpResponse::Created().json(AccountView {
         user: user.into(),
         organisation: organisation.into(),
@@ -159,10 +165,7 @@ pub async fn join(
     let account = state
         .db(move |conn| {
             write_transaction(conn, |conn| {
-                let joined = users::insert(conn, &user).map_err(|error| match error {
-                    StoreError::Conflict(_) => ApiError::Conflict(EMAIL_TAKEN.into()),
-                    other => other.into(),
-                })?;
+                let joined = users::insert(conn, &user).map_err(email_taken)?;
                 // Of two joins racing on one token, the second finds it used.
                 invitations::accept(conn, invitation.id, joined.id, listings::now())
                     .map_err(|_| ApiError::validation("token", UNUSABLE))?;
@@ -188,6 +191,14 @@ pub async fn join(
 
 /// The answer when an e-mail address already has an account.
 pub const EMAIL_TAKEN: &str = "an account with this e-mail address already exists";
+
+/// A new user's row refused by a unique index: only `users.email` has one.
+fn email_taken(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Conflict(_) => ApiError::Conflict(EMAIL_TAKEN.into()),
+        other => other.into(),
+    }
+}
 
 /// A user form's fields, each checked.
 struct CheckedUser {

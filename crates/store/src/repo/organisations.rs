@@ -42,17 +42,22 @@ pub fn get(conn: &mut DbConnection, id: OrganisationId) -> StoreResult<Organisat
         .try_into()
 }
 
-/// The first *verified* organisation of this kind with exactly this name, if any
-/// (unverified ones were registered by anybody and must not be joined by name).
+/// The first *verified* organisation with exactly this name (of this kind, if
+/// given), if any: unverified ones were registered by anybody and must not be
+/// joined, or block a registration, by name.
 pub fn find_by_name(
     conn: &mut DbConnection,
     name: &str,
-    kind: OrganisationKind,
+    kind: Option<OrganisationKind>,
 ) -> StoreResult<Option<Organisation>> {
-    o::organisations
+    let mut query = o::organisations
         .filter(o::name.eq(name))
-        .filter(o::kind.eq(kind.as_str()))
         .filter(o::verified.eq(true))
+        .into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(o::kind.eq(kind.as_str()));
+    }
+    query
         .order(o::created_at.asc())
         .select(OrganisationRow::as_select())
         .first(conn)
