@@ -21,6 +21,7 @@ use crate::routes;
         routes::auth::register,
         routes::auth::login,
         routes::auth::join,
+        routes::me::change_password,
         routes::me::me,
         routes::organisations::list,
         routes::organisations::get,

@@ -45,10 +45,11 @@ pub enum AuditAction {
     InvitationCreated,
     InvitationRevoked,
     InvitationAccepted,
+    PasswordChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 36] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -84,6 +85,7 @@ impl AuditAction {
         Self::InvitationCreated,
         Self::InvitationRevoked,
         Self::InvitationAccepted,
+        Self::PasswordChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,6 +125,7 @@ impl AuditAction {
             Self::InvitationCreated => "invitation_created",
             Self::InvitationRevoked => "invitation_revoked",
             Self::InvitationAccepted => "invitation_accepted",
+            Self::PasswordChanged => "password_changed",
         }
     }
 }

@@ -246,7 +246,7 @@ impl CheckedUser {
     }
 }
 
-fn required(value: &Option<String>) -> Result<&str, String> {
+pub(crate) fn required(value: &Option<String>) -> Result<&str, String> {
     value.as_deref().ok_or_else(|| "is required".to_owned())
 }
 
@@ -358,7 +358,7 @@ pub async fn login(
     }
 }
 
-fn too_many_attempts(wait: Duration) -> ApiError {
+pub(crate) fn too_many_attempts(wait: Duration) -> ApiError {
     let seconds = wait.as_secs().max(1);
     ApiError::TooManyRequests {
         detail: format!("too many login attempts; try again in {seconds} seconds"),

@@ -1,10 +1,19 @@
-//! The signed-in user's own account.
+//! The signed-in user's own account, and changing its password.
 
-use actix_web::{HttpResponse, web};
-use techex_store::repo::organisations;
+use std::time::Instant;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use techex_domain::password::MAX_PASSWORD_CHARS;
+use techex_domain::{AuditAction, NewAuditEntry, Password, ValidationErrors};
+use techex_store::repo::{audit, organisations, users};
+use techex_store::store::write_transaction;
+use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
+use crate::extract::JsonBody;
 use crate::problem::ApiError;
+use crate::routes::auth::{required, too_many_attempts};
 use crate::state::AppState;
 use crate::views::AccountView;
 
@@ -22,4 +31,105 @@ pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRespon
         user: auth.user.into(),
         organisation: organisation.into(),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    #[schema(required = true)]
+    pub current_password: Option<String>,
+    /// 10–128 characters, not the current password.
+    #[schema(required = true)]
+    pub new_password: Option<String>,
+}
+
+/// Changes the signed-in user's password. Every access token issued until now,
+/// this one included, stops working: the user signs in again with the new password,
+/// and whoever else held a token is signed out.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", security(("bearer" = [])),
+    request_body = PasswordChangeRequest,
+    responses(
+        (status = 204, description = "changed; sign in again"),
+        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json", description = "invalid fields, each named; a wrong current password is an invalid `current_password`"),
+        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, body = crate::problem::Problem, content_type = "application/problem+json", description = "too many wrong passwords, counted with failed logins; see Retry-After"),
+    ))]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    JsonBody(body): JsonBody<PasswordChangeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = ValidationErrors::new();
+    let current = errors.check(
+        "current_password",
+        required(&body.current_password).map(str::to_owned),
+    );
+    let new = errors.check(
+        "new_password",
+        required(&body.new_password).and_then(Password::parse),
+    );
+    if let (Some(current), Some(new)) = (&current, &new)
+        && current == new.expose()
+    {
+        errors.add("new_password", "must differ from the current password");
+    }
+    let (Some(current), Some(new), true) = (current, new, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+
+    // Counted with failed logins, under the same keys: a stolen token must not let
+    // its holder guess the password here without limit.
+    let client_ip = state.client_ip(&req);
+    let address = client_ip.clone().unwrap_or_else(|| "unknown".into());
+    let account = auth.user.email.as_str().to_owned();
+    let now = Instant::now();
+    state
+        .throttle
+        .attempt_from(&address, now)
+        .and_then(|()| state.throttle.account_allowed(&account, now))
+        .map_err(too_many_attempts)?;
+    let email = auth.user.email.clone();
+    let stored = state
+        .db(move |conn| users::find_credentials(conn, &email))
+        .await?
+        .map(|(_, hash)| hash);
+    let acceptable = current.chars().count() <= MAX_PASSWORD_CHARS;
+    let candidate = if acceptable { current } else { String::new() };
+    if !(state.passwords.verify(stored, candidate).await? && acceptable) {
+        state.throttle.record_failure(&account, now);
+        state
+            .audit(
+                NewAuditEntry::new(AuditAction::LoginFailed)
+                    .actor(auth.user.id)
+                    .object("account", &account)
+                    .detail("wrong current password when changing it")
+                    .client_ip(client_ip),
+            )
+            .await;
+        return Err(ApiError::validation(
+            "current_password",
+            "is not the account's password",
+        ));
+    }
+    state.throttle.record_success(&account);
+
+    let hash = state.passwords.hash(new).await?;
+    let user = auth.user.id;
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                users::set_password(conn, user, &hash)?;
+                audit::append(
+                    conn,
+                    &NewAuditEntry::new(AuditAction::PasswordChanged)
+                        .actor(user)
+                        .object("user", user)
+                        .client_ip(client_ip),
+                )?;
+                Ok::<_, ApiError>(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

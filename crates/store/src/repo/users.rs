@@ -114,6 +114,23 @@ pub fn list(
     Ok(Page::new(convert_all(rows)?, page, total))
 }
 
+/// Replaces the password hash and revokes every access token issued until now:
+/// whoever knew the old password and signed in with it is signed out.
+pub fn set_password(conn: &mut DbConnection, id: UserId, password_hash: &str) -> StoreResult<()> {
+    let now = time::now();
+    let changed = diesel::update(u::users.find(id.to_string()))
+        .set((
+            u::password_hash.eq(password_hash),
+            u::updated_at.eq(now),
+            u::tokens_revoked_at.eq(Some(now)),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(crate::StoreError::NotFound);
+    }
+    Ok(())
+}
+
 /// Disabling also revokes every access token issued until now; enabling leaves
 /// that mark, so the account comes back only through a new login.
 pub fn set_disabled(conn: &mut DbConnection, id: UserId, disabled: bool) -> StoreResult<User> {
