@@ -46,10 +46,12 @@ pub enum AuditAction {
     InvitationRevoked,
     InvitationAccepted,
     PasswordChanged,
+    PasswordResetIssued,
+    PasswordReset,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 38] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -86,6 +88,8 @@ impl AuditAction {
         Self::InvitationRevoked,
         Self::InvitationAccepted,
         Self::PasswordChanged,
+        Self::PasswordResetIssued,
+        Self::PasswordReset,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +130,8 @@ impl AuditAction {
             Self::InvitationRevoked => "invitation_revoked",
             Self::InvitationAccepted => "invitation_accepted",
             Self::PasswordChanged => "password_changed",
+            Self::PasswordResetIssued => "password_reset_issued",
+            Self::PasswordReset => "password_reset",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 pub mod extract;
 pub mod gate;
-pub mod invitation_token;
+pub mod one_time_token;
 pub mod passwords;
 pub mod secret;
 pub mod throttle;

@@ -10,11 +10,11 @@ use techex_domain::{
     OrganisationInput, Password, Role, UserId, ValidationErrors,
 };
 use techex_store::StoreError;
-use techex_store::repo::{audit, invitations, listings, organisations, users};
+use techex_store::repo::{audit, invitations, listings, organisations, password_resets, users};
 use techex_store::store::write_transaction;
 use utoipa::ToSchema;
 
-use crate::auth::invitation_token;
+use crate::auth::one_time_token;
 use crate::extract::JsonBody;
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -148,7 +148,7 @@ pub async fn join(
         return Err(ApiError::Validation(errors));
     };
     // Checked before the password is hashed, so a wrong token costs no hashing.
-    let token_sha256 = invitation_token::sha256(&token);
+    let token_sha256 = one_time_token::sha256(&token);
     let invitation = state
         .db(move |conn| invitations::find_pending_by_token(conn, &token_sha256, listings::now()))
         .await?
@@ -187,6 +187,72 @@ pub async fn join(
         user: user.into(),
         organisation: organisation.into(),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    /// The token of a password reset an operator issued (`POST /api/v1/users/{id}/password-reset`).
+    #[schema(required = true)]
+    pub token: Option<String>,
+    /// 10–128 characters.
+    #[schema(required = true)]
+    pub new_password: Option<String>,
+}
+
+/// Sets a new password with a reset token. Every access token issued until now
+/// stops working, and failed logins no longer hold the account back.
+#[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "auth", request_body = ResetPasswordRequest, responses(
+    (status = 204, description = "the new password is set; sign in with it"),
+    (status = 400, body = crate::problem::Problem, content_type = "application/problem+json", description = "invalid fields, each named; an unknown, used, replaced or expired token is an invalid `token`"),
+))]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    JsonBody(body): JsonBody<ResetPasswordRequest>,
+) -> Result<HttpResponse, ApiError> {
+    const UNUSABLE: &str = "is not a pending password reset: it is unknown, used, replaced or \
+                            expired; ask an operator for a new one";
+    let mut errors = ValidationErrors::new();
+    let token = errors.check("token", required(&body.token).map(str::to_owned));
+    let password = errors.check(
+        "new_password",
+        required(&body.new_password).and_then(Password::parse),
+    );
+    let (Some(token), Some(password), true) = (token, password, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    // Checked before the password is hashed, so a wrong token costs no hashing.
+    let token_sha256 = one_time_token::sha256(&token);
+    let (reset, user) = state
+        .db(move |conn| {
+            password_resets::find_pending_by_token(conn, &token_sha256, listings::now())
+        })
+        .await?
+        .ok_or_else(|| ApiError::validation("token", UNUSABLE))?;
+    let password_hash = state.passwords.hash(password).await?;
+    let client_ip = state.client_ip(&req);
+    let email = state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                // Of two uses racing on one token, the second finds it used.
+                password_resets::use_up(conn, reset, listings::now())
+                    .map_err(|_| ApiError::validation("token", UNUSABLE))?;
+                users::set_password(conn, user, &password_hash)?;
+                audit::append(
+                    conn,
+                    &NewAuditEntry::new(AuditAction::PasswordReset)
+                        .actor(user)
+                        .object("user", user)
+                        .client_ip(client_ip),
+                )?;
+                Ok::<_, ApiError>(users::get(conn, user)?.email)
+            })
+        })
+        .await?;
+    // The throttle's account key is the address as typed at login, lower-cased.
+    state.throttle.record_success(email.as_str());
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The answer when an e-mail address already has an account.

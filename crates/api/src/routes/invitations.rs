@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::auth::extract::{deny, not_found};
-use crate::auth::invitation_token;
+use crate::auth::one_time_token;
 use crate::extract::{JsonBody, path_id};
 use crate::problem::ApiError;
 use crate::routes::auth::EMAIL_TAKEN;
@@ -92,7 +92,7 @@ pub async fn create(
         .ok_or_else(|| "is required".to_owned())
         .and_then(Email::parse)
         .map_err(|message| ApiError::validation("email", message))?;
-    let (token, token_sha256) = invitation_token::generate();
+    let (token, token_sha256) = one_time_token::generate(one_time_token::INVITATION_PREFIX);
     let now = listings::now();
     let invitation = Invitation {
         id: Uuid::now_v7(),

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use techex_domain::password::MAX_PASSWORD_CHARS;
 use techex_domain::{AuditAction, NewAuditEntry, Password, ValidationErrors};
-use techex_store::repo::{audit, organisations, users};
+use techex_store::repo::{audit, listings, organisations, password_resets, users};
 use techex_store::store::write_transaction;
 use utoipa::ToSchema;
 
@@ -120,6 +120,8 @@ pub async fn change_password(
         .db(move |conn| {
             write_transaction(conn, |conn| {
                 users::set_password(conn, user, &hash)?;
+                // A reset an operator issued earlier is pointless now, and a risk.
+                password_resets::revoke_for(conn, user, listings::now())?;
                 audit::append(
                     conn,
                     &NewAuditEntry::new(AuditAction::PasswordChanged)

@@ -56,6 +56,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: BodyLimits) {
                 .service(web::resource("/auth/login").route(web::post().to(auth::login)))
                 .service(web::resource("/auth/join").route(web::post().to(auth::join)))
                 .service(
+                    web::resource("/auth/reset-password")
+                        .route(web::post().to(auth::reset_password)),
+                )
+                .service(
                     web::resource("/invitations")
                         .route(web::get().to(invitations::list))
                         .route(web::post().to(invitations::create)),
@@ -77,6 +81,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: BodyLimits) {
                 .service(web::resource("/users/{id}/disable").route(web::post().to(users::disable)))
                 .service(web::resource("/users/{id}/enable").route(web::post().to(users::enable)))
                 .service(web::resource("/users/{id}/role").route(web::post().to(users::set_role)))
+                .service(
+                    web::resource("/users/{id}/password-reset")
+                        .route(web::post().to(users::password_reset)),
+                )
                 .service(web::resource("/audit").route(web::get().to(audit::list)))
                 .service(
                     BodyLimit::apply(web::resource("/listings"), limits.listing)

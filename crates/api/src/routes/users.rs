@@ -1,16 +1,21 @@
 //! User administration (operators): list, disable, enable, change role.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 use techex_domain::validation::bounded_text;
-use techex_domain::{AuditAction, NewAuditEntry, OrganisationId, Role, UserId, ValidationErrors};
+use techex_domain::{
+    AccessDenied, Actor, AuditAction, NewAuditEntry, OrganisationId, Role, User, UserId,
+};
+use techex_store::repo::password_resets::{self, NewPasswordReset};
 use techex_store::repo::users::{self, UserFilter};
 use techex_store::repo::{audit, invitations, listings};
 use techex_store::store::write_transaction;
 use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 
-use crate::auth::OperatorUser;
 use crate::auth::extract::{deny, not_found};
+use crate::auth::{OperatorUser, one_time_token};
 use crate::extract::{JsonBody, Query, path_id};
 use crate::problem::ApiError;
 use crate::routes::Paging;
@@ -149,6 +154,103 @@ pub async fn set_role(
     change(state, req, operator, &id, &body.reason, Change::Role(role)).await
 }
 
+/// How long a password reset can be used: the operator passes it on by telephone
+/// or in person, the same day.
+pub const PASSWORD_RESET_VALID_FOR_HOURS: i64 = 24;
+
+/// A password reset: its token is shown only in this answer.
+#[derive(Serialize, ToSchema)]
+pub struct PasswordResetView {
+    pub user_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    /// Give this to the user, once sure who they are: `POST /api/v1/auth/reset-password`
+    /// takes it with a new password. Shown only now.
+    pub token: String,
+}
+
+/// Issues a password reset for a user who forgot theirs (techex sends no e-mail:
+/// the operator passes the token on). It replaces any earlier pending reset; the
+/// password stays until the token is used.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", tag = "users", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "user id")), request_body = ReasonRequest,
+    responses(
+        (status = 201, body = PasswordResetView),
+        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    OperatorUser(operator): OperatorUser,
+    id: web::Path<String>,
+    JsonBody(body): JsonBody<ReasonRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = operator.actor();
+    let (target, reason) = managed_account(&state, &req, &actor, &id, &body.reason, |target| {
+        actor.ensure_can_manage(target)
+    })
+    .await?;
+    let (token, token_sha256) = one_time_token::generate(one_time_token::RESET_PREFIX);
+    let (id, user, by) = (Uuid::now_v7(), target.id, actor.user_id);
+    let now = listings::now();
+    let expires_at = now + Duration::hours(PASSWORD_RESET_VALID_FOR_HOURS);
+    let client_ip = state.client_ip(&req);
+    state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let reset = NewPasswordReset {
+                    id,
+                    user,
+                    token_sha256: &token_sha256,
+                    created_by: by,
+                    created_at: now,
+                    expires_at,
+                };
+                password_resets::issue_replacing(conn, &reset)?;
+                audit::append(
+                    conn,
+                    &NewAuditEntry::new(AuditAction::PasswordResetIssued)
+                        .actor(by)
+                        .object("user", user)
+                        .detail(reason)
+                        .client_ip(client_ip),
+                )?;
+                Ok::<_, ApiError>(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(PasswordResetView {
+            user_id: user.as_uuid(),
+            expires_at,
+            token,
+        }))
+}
+
+/// The account `raw_id` names and the checked `reason`, if `allowed` lets the
+/// operator act on it (a refusal is audited).
+async fn managed_account(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: &Actor,
+    raw_id: &str,
+    reason: &str,
+    allowed: impl FnOnce(&User) -> Result<(), AccessDenied>,
+) -> Result<(User, String), ApiError> {
+    let id: UserId = path_id(raw_id, "id")?;
+    let reason = bounded_text(reason, 1, 1000).map_err(|e| ApiError::validation("reason", e))?;
+    let target = state
+        .db(move |conn| users::get(conn, id))
+        .await
+        .map_err(not_found("user"))?;
+    if let Err(denied) = allowed(&target) {
+        return Err(deny(req, actor.user_id, denied).await);
+    }
+    Ok((target, reason))
+}
+
 #[derive(Clone, Copy)]
 enum Change {
     Disabled(bool),
@@ -165,24 +267,21 @@ async fn change(
     reason: &str,
     change: Change,
 ) -> Result<HttpResponse, ApiError> {
-    let id: UserId = path_id(raw_id, "id")?;
-    let mut errors = ValidationErrors::new();
-    let reason = errors.check("reason", bounded_text(reason, 1, 1000));
-    let Some(reason) = reason else {
-        return Err(ApiError::Validation(errors));
-    };
-    let target = state
-        .db(move |conn| users::get(conn, id))
-        .await
-        .map_err(not_found("user"))?;
     let actor = operator.actor();
-    let allowed = match change {
-        Change::Disabled(_) => actor.ensure_can_manage(&target),
-        Change::Role(role) => actor.ensure_can_grant(&target, role),
-    };
-    if let Err(denied) = allowed {
-        return Err(deny(&req, actor.user_id, denied).await);
-    }
+    let (target, reason) =
+        managed_account(
+            &state,
+            &req,
+            &actor,
+            raw_id,
+            reason,
+            |target| match change {
+                Change::Disabled(_) => actor.ensure_can_manage(target),
+                Change::Role(role) => actor.ensure_can_grant(target, role),
+            },
+        )
+        .await?;
+    let id = target.id;
     let (action, detail) = match change {
         Change::Disabled(true) => (AuditAction::UserDisabled, reason),
         Change::Disabled(false) => (AuditAction::UserEnabled, reason),

@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod listings;
 pub mod notifications;
 pub mod organisations;
+pub mod password_resets;
 pub mod stats;
 pub mod users;
 pub mod webhooks;

@@ -1,6 +1,6 @@
-//! Invitations in the store, on SQLite and on PostgreSQL: only pending ones (not
-//! accepted, revoked or expired) are listed, counted, found by token or used, and
-//! inviting an address again revokes its earlier invitation.
+//! Invitations and password resets in the store, on SQLite and on PostgreSQL: only
+//! pending ones (not used, revoked or expired) are listed, counted, found by token
+//! or used, and a new one for the same address or user revokes the earlier one.
 
 #![expect(
     clippy::unwrap_used,
@@ -11,6 +11,7 @@
 use chrono::{DateTime, Duration, Utc};
 use techex_domain::{Email, OrganisationId, Role, UserId};
 use techex_store::repo::invitations::{self, NewInvitation};
+use techex_store::repo::password_resets::{self, NewPasswordReset};
 use techex_store::testing::{TestDatabase, register_account};
 use techex_store::{Store, StoreError, StoreOptions};
 use uuid::Uuid;
@@ -159,7 +160,59 @@ fn inviting_an_address_again_revokes_its_earlier_invitation(db: &TestDatabase) {
     assert!(matches!(reused, Err(StoreError::Conflict(_))), "{reused:?}");
 }
 
+fn a_password_reset_works_once_before_it_expires_or_is_replaced(db: &TestDatabase) {
+    let store = open(db);
+    let (_, operator) = register_account(&store, "Sàn", "exchange", "op@s.vn", Role::Operator);
+    let (_, user) = register_account(&store, "Viện A", "university", "a@a.vn", Role::Member);
+    let t0 = techex_store::repo::listings::now();
+    let issue = |hash: &str| {
+        let id = Uuid::now_v7();
+        let reset = NewPasswordReset {
+            id,
+            user,
+            token_sha256: hash,
+            created_by: operator,
+            created_at: t0,
+            expires_at: t0 + Duration::hours(24),
+        };
+        let replaced = store
+            .run(|conn| password_resets::issue_replacing(conn, &reset))
+            .unwrap();
+        (id, replaced)
+    };
+    let find = |hash: &str, now| {
+        store
+            .run(|conn| password_resets::find_pending_by_token(conn, hash, now))
+            .unwrap()
+    };
+    let (first, replaced) = issue("hash-1");
+    assert_eq!(replaced, 0);
+    assert_eq!(find("hash-1", t0), Some((first, user)));
+    assert_eq!(find("hash-1", t0 + Duration::hours(24)), None, "expired");
+    assert_eq!(find("unknown", t0), None);
+
+    let (second, replaced) = issue("hash-2");
+    assert_eq!(replaced, 1);
+    assert_eq!(find("hash-1", t0), None, "replaced");
+    let late = store.run(|conn| password_resets::use_up(conn, second, t0 + Duration::days(2)));
+    assert!(matches!(late, Err(StoreError::NotFound)), "{late:?}");
+    store
+        .run(|conn| password_resets::use_up(conn, second, t0))
+        .unwrap();
+    assert_eq!(find("hash-2", t0), None, "used");
+    let again = store.run(|conn| password_resets::use_up(conn, second, t0));
+    assert!(matches!(again, Err(StoreError::NotFound)), "{again:?}");
+
+    let (_third, _) = issue("hash-3");
+    let revoked = store
+        .run(|conn| password_resets::revoke_for(conn, user, t0))
+        .unwrap();
+    assert_eq!(revoked, 1);
+    assert_eq!(find("hash-3", t0), None, "revoked");
+}
+
 techex_store::on_both_backends!(
+    a_password_reset_works_once_before_it_expires_or_is_replaced,
     only_pending_invitations_are_listed_found_and_used,
     inviting_an_address_again_revokes_its_earlier_invitation,
 );
