@@ -71,6 +71,39 @@ fn a_colleague_joins_by_invitation_and_acts_for_the_organisation(db: &TestDataba
     let submitted = s.act(&colleague, draft["id"].as_str().unwrap(), "submit", None);
     assert_eq!(submitted.status, 200, "{}", submitted.text);
 
+    // Both appear among the organisation's members, to its members and operators.
+    let members_path = format!(
+        "/api/v1/organisations/{}/members",
+        institute_id.as_str().unwrap()
+    );
+    for viewer in [&colleague, &x.operator] {
+        let members = s.get(&members_path).bearer(viewer).send();
+        assert_eq!(members.status, 200, "{}", members.text);
+        let mut emails: Vec<&str> = members.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["email"].as_str().unwrap())
+            .collect();
+        emails.sort_unstable();
+        assert_eq!(emails, [COLLEAGUE, "lan@iet.ac.vn"]);
+        assert_eq!(members.body["total"], 2);
+    }
+    s.get(&members_path)
+        .bearer(&x.enterprise)
+        .send()
+        .assert_problem(404, "not-found");
+    s.get("/api/v1/organisations/0190f5d5-0000-7000-8000-000000000000/members")
+        .bearer(&x.operator)
+        .send()
+        .assert_problem(404, "not-found");
+    let bad_page = s
+        .get(&format!("{members_path}?per_page=0"))
+        .bearer(&colleague)
+        .send();
+    bad_page.assert_problem(400, "validation");
+    assert_eq!(bad_page.error_fields(), ["per_page"]);
+
     // The token is used up, and nothing is pending any more.
     join(s, token, COLLEAGUE).assert_problem(400, "validation");
     assert!(pending(s, &x.institute).is_empty());

@@ -80,6 +80,7 @@ use crate::routes;
         routes::invitations::list,
         routes::invitations::revoke,
         routes::users::password_reset,
+        routes::organisations::members,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
     modifiers(&BearerAuth, &PatchIsPartial),

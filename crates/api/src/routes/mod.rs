@@ -74,6 +74,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: BodyLimits) {
                     web::resource("/organisations/{id}").route(web::get().to(organisations::get)),
                 )
                 .service(
+                    web::resource("/organisations/{id}/members")
+                        .route(web::get().to(organisations::members)),
+                )
+                .service(
                     web::resource("/organisations/{id}/verify")
                         .route(web::post().to(organisations::verify)),
                 )

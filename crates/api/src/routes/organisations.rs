@@ -5,6 +5,7 @@ use serde::Deserialize;
 use techex_domain::{AccessDenied, AuditAction, NewAuditEntry, OrganisationId, OrganisationKind};
 use techex_store::repo::audit;
 use techex_store::repo::organisations::{self, OrganisationFilter};
+use techex_store::repo::users::{self, UserFilter};
 use techex_store::store::write_transaction;
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,7 +15,7 @@ use crate::extract::{OptionalJsonBody, Query, path_id};
 use crate::problem::ApiError;
 use crate::routes::Paging;
 use crate::state::AppState;
-use crate::views::{OrganisationView, PageView};
+use crate::views::{OrganisationView, PageView, UserView};
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OrganisationQuery {
@@ -73,22 +74,65 @@ pub async fn get(
     auth: AuthUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: OrganisationId = path_id(&id, "id")?;
+    let id = visible_organisation(&req, &auth, &id).await?;
+    let organisation = state
+        .db(move |conn| organisations::get(conn, id))
+        .await
+        .map_err(not_found("organisation"))?;
+    Ok(HttpResponse::Ok().json(OrganisationView::from(organisation)))
+}
+
+/// The organisation `raw_id` names if the caller may see it: operators see every
+/// one, members their own; to anyone else it does not exist (the refusal is audited).
+async fn visible_organisation(
+    req: &HttpRequest,
+    auth: &AuthUser,
+    raw_id: &str,
+) -> Result<OrganisationId, ApiError> {
+    let id: OrganisationId = path_id(raw_id, "id")?;
     let actor = auth.actor();
     if !actor.role.is_operator() && actor.organisation_id != id {
         deny(
-            &req,
+            req,
             actor.user_id,
             AccessDenied("not a member of this organisation".into()),
         )
         .await;
         return Err(ApiError::NotFound("no such organisation".into()));
     }
-    let organisation = state
-        .db(move |conn| organisations::get(conn, id))
+    Ok(id)
+}
+
+/// An organisation's accounts, newest first: to operators and to its own members,
+/// who see who else acts for it (and whom they invited).
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/members", tag = "organisations", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "organisation id"), Paging),
+    responses(
+        (status = 200, body = PageView<UserView>),
+        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn members(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<String>,
+    Query(paging): Query<Paging>,
+) -> Result<HttpResponse, ApiError> {
+    let id = visible_organisation(&req, &auth, &id).await?;
+    let page = paging.request()?;
+    let filter = UserFilter {
+        organisation_id: Some(id),
+        ..UserFilter::default()
+    };
+    let members = state
+        .db(move |conn| {
+            organisations::get(conn, id)?;
+            users::list(conn, &filter, page)
+        })
         .await
         .map_err(not_found("organisation"))?;
-    Ok(HttpResponse::Ok().json(OrganisationView::from(organisation)))
+    Ok(HttpResponse::Ok().json(PageView::<UserView>::from_page(members)))
 }
 
 #[derive(Deserialize, ToSchema)]
