@@ -196,7 +196,15 @@ pub fn query_pairs(text: &str, max: usize) -> Vec<String> {
 /// The distinct content terms of `text` (folded words without stop words) and its
 /// distinct pairs of content words, each capped, in first-seen order.
 pub fn query_terms(text: &str, max_words: usize, max_bigrams: usize) -> (Vec<String>, Vec<String>) {
-    let mut all = words(text);
+    terms_of(words(text), max_words, max_bigrams)
+}
+
+/// [`query_terms`] of a text's [`words`].
+pub fn terms_of(
+    mut all: Vec<Word>,
+    max_words: usize,
+    max_bigrams: usize,
+) -> (Vec<String>, Vec<String>) {
     // A text of function words only (`the`, `co khi`) is searched for them, and
     // for their pairs.
     if all.iter().all(|w| w.stop) {

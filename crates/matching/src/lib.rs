@@ -12,6 +12,8 @@
 //! - [`score`]: the match formula and its explanation.
 //! - [`candidates`]: a match's candidates: the best by text among the listings it
 //!   may match, and the first of its sectors.
+//! - [`glossary`]: Vietnamese and English names of the same things, for matches
+//!   across the two languages.
 //! - [`lower_fold`]: lower-casing and diacritic folding from a table.
 //! - [`tokenizer`]: where words begin and end, quickly for Vietnamese.
 //! - [`word_groups`]: the query that requires most of a search's words.
@@ -24,6 +26,7 @@ pub mod candidates;
 pub mod document;
 pub mod eval;
 pub mod facet_counts;
+pub mod glossary;
 pub mod index;
 pub mod lower_fold;
 pub mod score;

@@ -28,8 +28,10 @@ use techex_domain::taxonomy::Taxonomy;
 use crate::analysis;
 use crate::candidates;
 use crate::document::IndexedListing;
+use crate::glossary::{Glossary, Translations};
 use crate::index::{IndexResult, ListingIndex};
-use crate::search::{SearchFilters, any_of, filter_clauses, terms_query};
+use crate::search::{SearchFilters, any_of, filter_clauses, grouped_terms};
+use crate::word_groups::WordGroupsQuery;
 
 /// How much each component counts. Defaults sum to 1; configurable.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -116,12 +118,23 @@ pub fn find_matches(
     let mut text_scores: HashMap<DocAddress, Score> = HashMap::new();
     // The source text is analysed once: for the query and for the matched terms.
     let text = source.query_text();
-    let (words, pairs) = analysis::query_terms(&text, 400, 400);
+    let tokens = analysis::words(&text);
+    let translations = Glossary::builtin().translate(&tokens);
+    let (words, pairs) = analysis::terms_of(tokens, 400, 400);
     // A published source is in the index itself: its own words must occur in at
     // least one other listing to be worth searching for.
     let own_id = Term::from_field_text(fields.id, &source.id);
     let min_doc_freq = 1 + u64::from(searcher.doc_freq(&own_id)? > 0);
-    if let Some(text) = salient_query(&searcher, &fields, &text, &words, &pairs, min_doc_freq) {
+    let salient = salient_query(
+        &searcher,
+        &fields,
+        &text,
+        &words,
+        &pairs,
+        &translations,
+        min_doc_freq,
+    );
+    if let Some(text) = salient {
         // The filters are no part of the score: the text value is the text's own
         // relevance.
         for (score, address) in
@@ -177,7 +190,8 @@ pub fn find_matches(
         let doc: TantivyDocument = searcher.doc(address)?;
         let listing = index.profile(&doc)?;
         let mut explanation = explain(source.kind, &source_facts, &facts, text, weights, true);
-        explanation.matched_terms = matched_terms(&listing, source_words, source_pairs);
+        explanation.matched_terms =
+            matched_terms(&listing, source_words, source_pairs, &translations.found);
         matches.push(ScoredMatch {
             listing,
             score,
@@ -186,6 +200,10 @@ pub fn find_matches(
     }
     Ok(matches)
 }
+
+/// How much a glossary translation of the source's words weighs against the words
+/// themselves: as much, since it names the same thing (docs/matching.md).
+const TRANSLATION_WEIGHT: Score = 1.0;
 
 /// Terms chosen from a listing's text to find others like it.
 const SALIENT_WORDS: usize = 16;
@@ -202,6 +220,7 @@ fn salient_query(
     text: &str,
     words: &[String],
     pairs: &[String],
+    translations: &Translations,
     min_doc_freq: u64,
 ) -> Option<Box<dyn Query>> {
     let stems = analysis::stemmed_terms(text);
@@ -245,7 +264,16 @@ fn salient_query(
     let words = rarest(&words, fields.body, SALIENT_WORDS);
     let stems = rarest(&stems, fields.body_stem, SALIENT_STEMS);
     let pairs = rarest(pairs, fields.bigrams, SALIENT_BIGRAMS);
-    terms_query(fields, &words, &stems, &pairs)
+    let mut terms = grouped_terms(fields, &words, &stems, &pairs, 1.0);
+    // The other language's names of the source's phrases, in any listing.
+    terms.extend(grouped_terms(
+        fields,
+        &rarest(&translations.words, fields.body, SALIENT_WORDS),
+        &rarest(&translations.stems, fields.body_stem, SALIENT_STEMS),
+        &rarest(&translations.pairs, fields.bigrams, SALIENT_BIGRAMS),
+        TRANSLATION_WEIGHT,
+    ));
+    (!terms.is_empty()).then(|| Box::new(WordGroupsQuery::new(terms, 1)) as Box<dyn Query>)
 }
 
 /// Listings that share a sector with the source, and when there are too few, its
@@ -600,7 +628,14 @@ fn region_score(a: Option<&str>, b: Option<&str>, notes: bool) -> (f32, Option<S
     }
 }
 
-fn matched_terms(candidate: &IndexedListing, words: &[String], pairs: &[String]) -> Vec<String> {
+/// The source's words and word pairs that `candidate` uses too, then the glossary
+/// names it uses for the source's phrases, as `wastewater (nuoc thai)`.
+fn matched_terms(
+    candidate: &IndexedListing,
+    words: &[String],
+    pairs: &[String],
+    translated: &[(String, String)],
+) -> Vec<String> {
     let text = format!(
         "{} {} {}",
         candidate.title,
@@ -626,6 +661,22 @@ fn matched_terms(candidate: &IndexedListing, words: &[String], pairs: &[String])
             .filter(|w| candidate_words.contains(w) && !covered.contains(*w))
             .cloned(),
     );
-    matched.truncate(12);
+    let folded: Vec<&str> = tokens.iter().map(|w| w.folded.as_str()).collect();
+    let uses = |name: &str| {
+        let name: Vec<&str> = name.split(' ').collect();
+        folded
+            .windows(name.len())
+            .any(|window| window == name.as_slice())
+    };
+    let mut translations: Vec<String> = translated
+        .iter()
+        .filter(|(_, translation)| uses(translation))
+        .map(|(phrase, translation)| format!("{translation} ({phrase})"))
+        .collect();
+    // Translations say most where the two listings share few words: they are kept
+    // within the limit.
+    matched.truncate(12_usize.saturating_sub(translations.len().min(4)));
+    translations.truncate(12 - matched.len());
+    matched.extend(translations);
     matched
 }

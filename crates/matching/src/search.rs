@@ -196,9 +196,21 @@ pub fn terms_query(
     stems: &[String],
     pairs: &[String],
 ) -> Option<Box<dyn Query>> {
+    let terms = grouped_terms(fields, words, stems, pairs, 1.0);
+    (!terms.is_empty()).then(|| Box::new(WordGroupsQuery::new(terms, 1)) as Box<dyn Query>)
+}
+
+/// The terms of [`terms_query`], each boost multiplied by `weight`.
+pub(crate) fn grouped_terms(
+    fields: &Fields,
+    words: &[String],
+    stems: &[String],
+    pairs: &[String],
+    weight: Score,
+) -> Vec<GroupedTerm> {
     let term = |field: Field, text: &String, boost: Score| GroupedTerm {
         term: Term::from_field_text(field, text),
-        boost,
+        boost: boost * weight,
         group: Some(0),
     };
     let mut terms = Vec::new();
@@ -213,7 +225,7 @@ pub fn terms_query(
     for pair in pairs {
         terms.push(term(fields.bigrams, pair, BIGRAM_BOOST));
     }
-    (!terms.is_empty()).then(|| Box::new(WordGroupsQuery::new(terms, 1)) as Box<dyn Query>)
+    terms
 }
 
 fn term_filter(field: Field, value: &str) -> Box<dyn Query> {

@@ -411,6 +411,53 @@ fn a_published_need_searches_with_words_other_listings_share() {
 }
 
 #[test]
+fn a_need_in_english_finds_the_offer_in_vietnamese_through_the_glossary() {
+    // No word in common with o3 (a Vietnamese heat-pump dryer), and no sector
+    // either: only the glossary's names (`heat pump` → `bơm nhiệt`, `coffee` → `cà
+    // phê`) can bring it, and it must rank above o1–o2, which share none of them.
+    let index = corpus();
+    let mut need = listing(
+        "n2",
+        ListingKind::Need,
+        "enterprise",
+        "Heat pump dryer for coffee",
+        "We dry coffee beans and want a heat pump with lower power consumption.",
+        &["9.9"],
+    );
+    need.language = "en".into();
+    let matches = find_matches(&index, &need, &MatchWeights::default(), today(), 10).unwrap();
+    assert_eq!(matches[0].listing.id, "o3", "{:?}", ids_of(&matches));
+    let text = matches[0]
+        .explanation
+        .components
+        .iter()
+        .find(|c| c.name == "text")
+        .unwrap();
+    assert!(text.value > 0.9, "{text:?}");
+    let terms = &matches[0].explanation.matched_terms;
+    for shown in ["bom nhiet (heat pump)", "ca phe (coffee)"] {
+        assert!(terms.iter().any(|t| t == shown), "{shown}: {terms:?}");
+    }
+    // The Vietnamese listings without any of those names score nothing for text.
+    for other in matches
+        .iter()
+        .filter(|m| ["o1", "o2"].contains(&m.listing.id.as_str()))
+    {
+        let text = other
+            .explanation
+            .components
+            .iter()
+            .find(|c| c.name == "text")
+            .unwrap();
+        assert_eq!(text.value, 0.0, "{}", other.listing.id);
+    }
+}
+
+fn ids_of(matches: &[techex_matching::ScoredMatch]) -> Vec<&str> {
+    matches.iter().map(|m| m.listing.id.as_str()).collect()
+}
+
+#[test]
 fn matches_never_include_the_same_organisation() {
     let index = corpus();
     let own = listing(

@@ -9,7 +9,7 @@ use techex_matching::eval::{Dataset, evaluate};
 
 /// The level reached when the matching issue was done; a change that ranks worse
 /// on this set fails here. Raise it when ranking improves.
-const NDCG_AT_10_FLOOR: f64 = 0.70;
+const NDCG_AT_10_FLOOR: f64 = 0.80;
 
 #[test]
 fn matching_beats_plain_bm25_and_holds_its_level() {
