@@ -272,7 +272,34 @@ fn a_verified_organisations_staff_join_it_rather_than_register_it_again(db: &Tes
     );
 }
 
+fn an_operator_invites_a_colleague_and_makes_them_an_operator(db: &TestDatabase) {
+    let x = Exchange::start(db, &[]);
+    let s = &x.server;
+    let invitation = invite(s, &x.operator, "thu@techmart.vn");
+    let joined = join(s, invitation["token"].as_str().unwrap(), "thu@techmart.vn");
+    assert_eq!(joined.status, 201, "{}", joined.text);
+    let me = s.get("/api/v1/me").bearer(&x.operator).send();
+    assert_eq!(
+        joined.body["organisation"]["id"],
+        me.body["organisation"]["id"]
+    );
+    assert_eq!(
+        joined.body["user"]["role"], "member",
+        "never an operator by invitation"
+    );
+    let colleague = joined.body["user"]["id"].as_str().unwrap();
+    let granted = s
+        .post(&format!("/api/v1/users/{colleague}/role"))
+        .bearer(&x.operator)
+        .json(&json!({"role": "operator", "reason": "new staff"}));
+    assert_eq!(granted.status, 200, "{}", granted.text);
+    let thu = s.login("thu@techmart.vn");
+    let queue = s.get("/api/v1/moderation/queue").bearer(&thu).send();
+    assert_eq!(queue.status, 200, "{}", queue.text);
+}
+
 techex_store::on_both_backends!(
+    an_operator_invites_a_colleague_and_makes_them_an_operator,
     a_verified_organisations_staff_join_it_rather_than_register_it_again,
     disabling_a_member_revokes_their_invitations,
     a_colleague_joins_by_invitation_and_acts_for_the_organisation,
