@@ -125,7 +125,7 @@ pub fn find_matches(
     // least one other listing to be worth searching for.
     let own_id = Term::from_field_text(fields.id, &source.id);
     let min_doc_freq = 1 + u64::from(searcher.doc_freq(&own_id)? > 0);
-    let salient = salient_query(
+    let (salient, telling) = salient_query(
         &searcher,
         &fields,
         &text,
@@ -181,17 +181,18 @@ pub fn find_matches(
     }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     scored.truncate(limit);
-    let (source_words, source_pairs) = (
-        &words[..words.len().min(200)],
-        &pairs[..pairs.len().min(200)],
-    );
+    let shared_terms = SourceTerms {
+        telling: &telling,
+        words: &words[..words.len().min(200)],
+        pairs: &pairs[..pairs.len().min(200)],
+        translated: &translations.found,
+    };
     let mut matches = Vec::with_capacity(scored.len());
     for (score, address, facts, text) in scored {
         let doc: TantivyDocument = searcher.doc(address)?;
         let listing = index.profile(&doc)?;
         let mut explanation = explain(source.kind, &source_facts, &facts, text, weights, true);
-        explanation.matched_terms =
-            matched_terms(&listing, source_words, source_pairs, &translations.found);
+        explanation.matched_terms = shared_terms.matched_by(&listing);
         matches.push(ScoredMatch {
             listing,
             score,
@@ -222,7 +223,7 @@ fn salient_query(
     pairs: &[String],
     translations: &Translations,
     min_doc_freq: u64,
-) -> Option<Box<dyn Query>> {
+) -> (Option<Box<dyn Query>>, Vec<String>) {
     let stems = analysis::stemmed_terms(text);
     // A description yields hundreds of distinct terms: each is looked up in the
     // field's term dictionaries directly, and only the few kept are ordered.
@@ -273,7 +274,9 @@ fn salient_query(
         &rarest(&translations.pairs, fields.bigrams, SALIENT_BIGRAMS),
         TRANSLATION_WEIGHT,
     ));
-    (!terms.is_empty()).then(|| Box::new(WordGroupsQuery::new(terms, 1)) as Box<dyn Query>)
+    let query =
+        (!terms.is_empty()).then(|| Box::new(WordGroupsQuery::new(terms, 1)) as Box<dyn Query>);
+    (query, pairs.into_iter().chain(words).collect())
 }
 
 /// Listings that share a sector with the source, and when there are too few, its
@@ -628,55 +631,84 @@ fn region_score(a: Option<&str>, b: Option<&str>, notes: bool) -> (f32, Option<S
     }
 }
 
-/// The source's words and word pairs that `candidate` uses too, then the glossary
-/// names it uses for the source's phrases, as `wastewater (nuoc thai)`.
-fn matched_terms(
-    candidate: &IndexedListing,
-    words: &[String],
-    pairs: &[String],
-    translated: &[(String, String)],
-) -> Vec<String> {
-    let text = format!(
-        "{} {} {}",
-        candidate.title,
-        candidate.keywords.join(" "),
-        candidate.summary
-    );
-    let tokens = analysis::words(&text);
-    let candidate_words: BTreeSet<&String> = tokens.iter().map(|w| &w.folded).collect();
-    let candidate_pairs: BTreeSet<String> =
-        analysis::content_bigrams(&tokens).into_iter().collect();
-    let mut matched: Vec<String> = pairs
-        .iter()
-        .filter(|p| candidate_pairs.contains(*p))
-        .map(|p| p.replace('_', " "))
-        .collect();
-    let covered: BTreeSet<String> = matched
-        .iter()
-        .flat_map(|p| p.split(' ').map(str::to_owned).collect::<Vec<_>>())
-        .collect();
-    matched.extend(
-        words
+/// What a match's explanation may name of its source's text.
+struct SourceTerms<'a> {
+    /// The salient pairs (`nuoc_thai`) and words, rarest first: what the source is about.
+    telling: &'a [String],
+    /// The source's other content words and pairs, in the order of its text.
+    words: &'a [String],
+    pairs: &'a [String],
+    /// Glossary phrases and their names in the other language.
+    translated: &'a [(String, String)],
+}
+
+impl SourceTerms<'_> {
+    /// The terms `candidate` shares with the source, at most 12, the most telling
+    /// first: the salient pairs and words, then glossary names for the source's
+    /// phrases (`wastewater (nuoc thai)`), then any other shared pair or word.
+    /// Bare numbers (and pairs with one) and single letters say nothing and are
+    /// left out.
+    fn matched_by(&self, candidate: &IndexedListing) -> Vec<String> {
+        const SHOWN: usize = 12;
+        let text = format!(
+            "{} {} {}",
+            candidate.title,
+            candidate.keywords.join(" "),
+            candidate.summary
+        );
+        let tokens = analysis::words(&text);
+        let candidate_words: BTreeSet<&str> = tokens.iter().map(|w| w.folded.as_str()).collect();
+        let candidate_pairs: BTreeSet<String> =
+            analysis::content_bigrams(&tokens).into_iter().collect();
+        let says_something = |term: &String| {
+            term.chars().count() > 1
+                && term
+                    .split('_')
+                    .all(|part| !part.chars().all(|c| c.is_ascii_digit()))
+        };
+        let shared = |term: &String| {
+            candidate_pairs.contains(term) || candidate_words.contains(term.as_str())
+        };
+        let folded: Vec<&str> = tokens.iter().map(|w| w.folded.as_str()).collect();
+        let uses = |name: &str| {
+            let name: Vec<&str> = name.split(' ').collect();
+            folded
+                .windows(name.len())
+                .any(|window| window == name.as_slice())
+        };
+        let telling = self
+            .telling
             .iter()
-            .filter(|w| candidate_words.contains(w) && !covered.contains(*w))
-            .cloned(),
-    );
-    let folded: Vec<&str> = tokens.iter().map(|w| w.folded.as_str()).collect();
-    let uses = |name: &str| {
-        let name: Vec<&str> = name.split(' ').collect();
-        folded
-            .windows(name.len())
-            .any(|window| window == name.as_slice())
-    };
-    let mut translations: Vec<String> = translated
-        .iter()
-        .filter(|(_, translation)| uses(translation))
-        .map(|(phrase, translation)| format!("{translation} ({phrase})"))
-        .collect();
-    // Translations say most where the two listings share few words: they are kept
-    // within the limit.
-    matched.truncate(12_usize.saturating_sub(translations.len().min(4)));
-    translations.truncate(12 - matched.len());
-    matched.extend(translations);
-    matched
+            .filter(|t| says_something(t) && shared(t));
+        let translations = self
+            .translated
+            .iter()
+            .filter(|(_, translation)| uses(translation))
+            .map(|(phrase, translation)| format!("{translation} ({phrase})"));
+        let others = self
+            .pairs
+            .iter()
+            .chain(self.words)
+            .filter(|t| says_something(t) && shared(t));
+        let mut matched: Vec<String> = Vec::with_capacity(SHOWN);
+        let mut covered: BTreeSet<String> = BTreeSet::new();
+        let mut push = |term: String, matched: &mut Vec<String>| {
+            // A word already shown within a pair adds nothing.
+            if matched.len() < SHOWN && !covered.contains(&term) {
+                covered.extend(term.split('_').map(str::to_owned));
+                covered.insert(term.clone());
+                matched.push(term.replace('_', " "));
+            }
+        };
+        for term in telling.cloned() {
+            push(term, &mut matched);
+        }
+        for term in translations {
+            push(term, &mut matched);
+        }
+        for term in others.cloned() {
+            push(term, &mut matched);
+        }
+        matched
+    }
 }
