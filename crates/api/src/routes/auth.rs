@@ -83,21 +83,27 @@ pub async fn register(
     let (Some(organisation), Some(user), true) = (organisation, user, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
+    // A verified organisation's staff join it by invitation rather than register a
+    // double, which operators would have to tell apart; unverified names block
+    // nothing, so nobody can squat an organisation's name before it registers.
+    // Checked before the password is hashed, so a refusal costs no hashing.
+    let name = organisation.name.clone();
+    if state
+        .db(move |conn| organisations::find_by_name(conn, &name, None))
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict(format!(
+            "organisation.name: a verified organisation named '{}' is registered; \
+             ask one of its members for an invitation (POST /api/v1/invitations)",
+            organisation.name
+        )));
+    }
     let user = user.into_member(&state, organisation.id).await?;
     let client_ip = state.client_ip(&req);
     let (organisation, user) = state
         .db(move |conn| {
             write_transaction(conn, |conn| {
-                // Its staff join it by invitation rather than register a double, which
-                // operators would have to tell apart; unverified names block nothing,
-                // so nobody can squat an organisation's name before it registers.
-                if organisations::find_by_name(conn, &organisation.name, None)?.is_some() {
-                    return Err(ApiError::Conflict(format!(
-                        "organisation.name: a verified organisation named '{}' is registered; \
-                         ask one of its members for an invitation (POST /api/v1/invitations)",
-                        organisation.name
-                    )));
-                }
                 let account = users::register(conn, &organisation, &user).map_err(email_taken)?;
                 audit::append(
                     conn,
