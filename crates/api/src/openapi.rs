@@ -81,6 +81,7 @@ use crate::routes;
         routes::invitations::revoke,
         routes::users::password_reset,
         routes::organisations::members,
+        routes::organisations::update,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
     modifiers(&BearerAuth, &PatchIsPartial),

@@ -48,10 +48,11 @@ pub enum AuditAction {
     PasswordChanged,
     PasswordResetIssued,
     PasswordReset,
+    OrganisationUpdated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 39] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -90,6 +91,7 @@ impl AuditAction {
         Self::PasswordChanged,
         Self::PasswordResetIssued,
         Self::PasswordReset,
+        Self::OrganisationUpdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -132,6 +134,7 @@ impl AuditAction {
             Self::PasswordChanged => "password_changed",
             Self::PasswordResetIssued => "password_reset_issued",
             Self::PasswordReset => "password_reset",
+            Self::OrganisationUpdated => "organisation_updated",
         }
     }
 }

@@ -71,7 +71,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: BodyLimits) {
                 .service(web::resource("/me/password").route(web::post().to(me::change_password)))
                 .service(web::resource("/organisations").route(web::get().to(organisations::list)))
                 .service(
-                    web::resource("/organisations/{id}").route(web::get().to(organisations::get)),
+                    web::resource("/organisations/{id}")
+                        .route(web::get().to(organisations::get))
+                        .route(web::patch().to(organisations::update)),
                 )
                 .service(
                     web::resource("/organisations/{id}/members")

@@ -2,7 +2,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use techex_domain::{AccessDenied, AuditAction, NewAuditEntry, OrganisationId, OrganisationKind};
+use techex_domain::{
+    AccessDenied, AuditAction, NewAuditEntry, NewOrganisation, OrganisationId, OrganisationInput,
+    OrganisationKind, ValidationErrors,
+};
 use techex_store::repo::audit;
 use techex_store::repo::organisations::{self, OrganisationFilter};
 use techex_store::repo::users::{self, UserFilter};
@@ -11,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::extract::{deny, not_found};
 use crate::auth::{AuthUser, OperatorUser};
-use crate::extract::{OptionalJsonBody, Query, path_id};
+use crate::extract::{JsonBody, OptionalJsonBody, Query, path_id};
 use crate::problem::ApiError;
 use crate::routes::Paging;
 use crate::state::AppState;
@@ -133,6 +136,100 @@ pub async fn members(
         .await
         .map_err(not_found("organisation"))?;
     Ok(HttpResponse::Ok().json(PageView::<UserView>::from_page(members)))
+}
+
+/// The profile fields an organisation may correct; an absent field is kept, an
+/// empty string clears it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationPatch {
+    /// In Vietnam, a province code or name from GET /api/v1/taxonomy/provinces.
+    pub province: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// http:// or https:// address.
+    pub website: Option<String>,
+    /// Not changeable here: what an operator verified. Refused with a reason.
+    #[schema(value_type = Option<String>)]
+    pub name: Option<serde_json::Value>,
+    /// Not changeable here. Refused with a reason.
+    #[schema(value_type = Option<String>)]
+    pub kind: Option<serde_json::Value>,
+}
+
+/// Corrects an organisation's province, country or website: by its members and by
+/// operators. Its name and kind, which operators verified, are not changed here.
+#[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "organisations", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "organisation id")),
+    request_body = OrganisationPatch,
+    responses(
+        (status = 200, body = OrganisationView),
+        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json", description = "invalid fields, each named"),
+        (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    id: web::Path<String>,
+    JsonBody(patch): JsonBody<OrganisationPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = visible_organisation(&req, &auth, &id).await?;
+    let mut errors = ValidationErrors::new();
+    for (field, sent) in [("name", &patch.name), ("kind", &patch.kind)] {
+        if sent.is_some() {
+            errors.add(
+                field,
+                "cannot be changed: an operator verified it; ask the exchange",
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let current = state
+        .db(move |conn| organisations::get(conn, id))
+        .await
+        .map_err(not_found("organisation"))?;
+    // The whole profile is checked again, as at registration: a province is valid
+    // only with its country.
+    let kind = current.kind.as_str();
+    let checked = NewOrganisation::parse(OrganisationInput {
+        name: Some(&current.name),
+        kind: Some(kind),
+        province: patch.province.as_deref().or(current.province.as_deref()),
+        country: patch.country.as_deref().or(Some(&current.country)),
+        website: patch.website.as_deref().or(current.website.as_deref()),
+    })
+    .map_err(ApiError::Validation)?;
+    let actor = auth.user.id;
+    let client_ip = state.client_ip(&req);
+    let updated = state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let updated = organisations::update_profile(
+                    conn,
+                    id,
+                    checked.province.as_deref(),
+                    &checked.country,
+                    checked.website.as_deref(),
+                )?;
+                audit::append(
+                    conn,
+                    &NewAuditEntry::new(AuditAction::OrganisationUpdated)
+                        .actor(actor)
+                        .object("organisation", id)
+                        .detail(format!(
+                            "province {:?}, country {}, website {:?}",
+                            updated.province, updated.country, updated.website
+                        ))
+                        .client_ip(client_ip),
+                )?;
+                Ok::<_, ApiError>(updated)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(OrganisationView::from(updated)))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -119,6 +119,28 @@ pub fn verify(
     Ok((get(conn, id)?, changed > 0))
 }
 
+/// Replaces the profile fields an organisation may correct after registering: its
+/// province, country and website (its name and kind stay as verified).
+pub fn update_profile(
+    conn: &mut DbConnection,
+    id: OrganisationId,
+    province: Option<&str>,
+    country: &str,
+    website: Option<&str>,
+) -> StoreResult<Organisation> {
+    let changed = diesel::update(o::organisations.find(id.to_string()))
+        .set((
+            o::province.eq(province),
+            o::country.eq(country),
+            o::website.eq(website),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(crate::StoreError::NotFound);
+    }
+    get(conn, id)
+}
+
 /// The organisations with these ids (unknown ids are left out).
 pub fn get_many(
     conn: &mut DbConnection,
