@@ -9,6 +9,7 @@ use anyhow::Context;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use argon2::{Algorithm, Argon2, Params, Version};
 use techex_domain::Password;
+use techex_domain::password::MAX_PASSWORD_CHARS;
 use tokio::sync::Semaphore;
 
 use crate::problem::ApiError;
@@ -66,6 +67,21 @@ impl Passwords {
         web::block(move || hash_blocking(&password))
             .await?
             .map_err(ApiError::Internal)
+    }
+
+    /// Verifies a password as typed. One longer than any valid password cannot
+    /// match: it is checked against the dummy hash instead, so it costs the same
+    /// time and cannot make argon2 work harder.
+    pub async fn verify_typed(
+        &self,
+        stored: Option<String>,
+        typed: String,
+    ) -> Result<bool, ApiError> {
+        if typed.chars().count() > MAX_PASSWORD_CHARS {
+            self.verify(None, String::new()).await?;
+            return Ok(false);
+        }
+        self.verify(stored, typed).await
     }
 
     /// Verifies against `stored`, or against the dummy hash when there is none.

@@ -93,6 +93,13 @@ impl LoginThrottle {
         Ok(())
     }
 
+    /// Counts an attempt from `address` at `account`'s password; `Err(wait)` when
+    /// the address is over its limit or the account has failed too often.
+    pub fn attempt(&self, address: &str, account: &str, now: Instant) -> Result<(), Duration> {
+        self.attempt_from(address, now)?;
+        self.account_allowed(account, now)
+    }
+
     /// `Err(wait)` when the account has failed too often recently.
     pub fn account_allowed(&self, account: &str, now: Instant) -> Result<(), Duration> {
         match lock(&self.per_account).blocked_for(account, now) {

@@ -4,7 +4,6 @@ use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use techex_domain::password::MAX_PASSWORD_CHARS;
 use techex_domain::{
     AuditAction, Email, FullName, NewAuditEntry, NewOrganisation, NewUser, OrganisationId,
     OrganisationInput, Password, Role, UserId, ValidationErrors,
@@ -168,7 +167,7 @@ pub async fn join(
 
     let user = user.into_member(&state, invitation.organisation).await?;
     let client_ip = state.client_ip(&req);
-    let account = state
+    let (organisation, user) = state
         .db(move |conn| {
             write_transaction(conn, |conn| {
                 let joined = users::insert(conn, &user).map_err(email_taken)?;
@@ -188,7 +187,6 @@ pub async fn join(
             })
         })
         .await?;
-    let (organisation, user) = account;
     Ok(HttpResponse::Created().json(AccountView {
         user: user.into(),
         organisation: organisation.into(),
@@ -351,11 +349,7 @@ pub async fn login(
         .take(254)
         .collect();
     let now = Instant::now();
-    let throttled = state
-        .throttle
-        .attempt_from(&address, now)
-        .and_then(|()| state.throttle.account_allowed(&account, now));
-    if let Err(wait) = throttled {
+    if let Err(wait) = state.throttle.attempt(&address, &account, now) {
         state.metrics.observe_login("throttled");
         state
             .audit(
@@ -375,20 +369,11 @@ pub async fn login(
         }
         Err(_) => None,
     };
-    // An over-long password cannot match; it is checked against the dummy hash so
-    // that it costs the same time and cannot make argon2 work harder.
-    let acceptable = body.password.chars().count() <= MAX_PASSWORD_CHARS;
-    let (user, stored_hash) = match credentials {
-        Some((user, hash)) if acceptable => (Some(user), Some(hash)),
-        Some((user, _)) => (Some(user), None),
-        None => (None, None),
-    };
-    let candidate = if acceptable {
-        body.password
-    } else {
-        String::new()
-    };
-    let password_matches = state.passwords.verify(stored_hash, candidate).await?;
+    let (user, stored_hash) = credentials.unzip();
+    let password_matches = state
+        .passwords
+        .verify_typed(stored_hash, body.password)
+        .await?;
 
     match user {
         Some(user) if password_matches && !user.disabled => {

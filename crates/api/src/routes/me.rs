@@ -4,7 +4,6 @@ use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use techex_domain::password::MAX_PASSWORD_CHARS;
 use techex_domain::{AuditAction, NewAuditEntry, Password, ValidationErrors};
 use techex_store::repo::{audit, listings, organisations, password_resets, users};
 use techex_store::store::write_transaction;
@@ -86,17 +85,14 @@ pub async fn change_password(
     let now = Instant::now();
     state
         .throttle
-        .attempt_from(&address, now)
-        .and_then(|()| state.throttle.account_allowed(&account, now))
+        .attempt(&address, &account, now)
         .map_err(too_many_attempts)?;
     let email = auth.user.email.clone();
     let stored = state
         .db(move |conn| users::find_credentials(conn, &email))
         .await?
         .map(|(_, hash)| hash);
-    let acceptable = current.chars().count() <= MAX_PASSWORD_CHARS;
-    let candidate = if acceptable { current } else { String::new() };
-    if !(state.passwords.verify(stored, candidate).await? && acceptable) {
+    if !state.passwords.verify_typed(stored, current).await? {
         state.throttle.record_failure(&account, now);
         state
             .audit(
