@@ -19,7 +19,7 @@ use crate::auth::extract::{deny, not_found};
 use crate::auth::one_time_token;
 use crate::extract::{JsonBody, path_id};
 use crate::problem::ApiError;
-use crate::routes::auth::EMAIL_TAKEN;
+use crate::routes::auth::{EMAIL_TAKEN, required};
 use crate::state::AppState;
 
 type Problem = crate::problem::Problem;
@@ -86,55 +86,51 @@ pub async fn create(
     auth: AuthUser,
     JsonBody(body): JsonBody<InvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = body
-        .email
-        .as_deref()
-        .ok_or_else(|| "is required".to_owned())
+    let email = required(&body.email)
         .and_then(Email::parse)
         .map_err(|message| ApiError::validation("email", message))?;
     let (token, token_sha256) = one_time_token::generate(one_time_token::INVITATION_PREFIX);
     let now = listings::now();
-    let invitation = Invitation {
+    let invitation = InvitationView {
         id: Uuid::now_v7(),
-        organisation: auth.user.organisation_id,
         email: email.as_str().to_owned(),
-        created_by: auth.user.id,
+        created_by: auth.user.id.as_uuid(),
         created_at: now,
         expires_at: now + Duration::days(VALID_FOR_DAYS),
-        accepted_at: None,
-        accepted_user: None,
-        revoked_at: None,
     };
+    let (id, organisation, by, expires_at) = (
+        invitation.id,
+        auth.user.organisation_id,
+        auth.user.id,
+        invitation.expires_at,
+    );
     let client_ip = state.client_ip(&req);
-    let stored = invitation.clone();
     state
         .db(move |conn| {
             write_transaction(conn, |conn| {
                 if users::exists_with_email(conn, &email)? {
                     return Err(ApiError::Conflict(EMAIL_TAKEN.into()));
                 }
-                if invitations::count_pending(conn, stored.organisation, now)? >= MAX_PENDING {
+                if invitations::count_pending(conn, organisation, now)? >= MAX_PENDING {
                     return Err(ApiError::Conflict(format!(
                         "an organisation may have at most {MAX_PENDING} pending invitations; revoke one first"
                     )));
                 }
-                invitations::insert_replacing(
-                    conn,
-                    &NewInvitation {
-                        id: stored.id,
-                        organisation: stored.organisation,
-                        email: &email,
-                        token_sha256: &token_sha256,
-                        created_by: stored.created_by,
-                        created_at: stored.created_at,
-                        expires_at: stored.expires_at,
-                    },
-                )?;
+                let new = NewInvitation {
+                    id,
+                    organisation,
+                    email: &email,
+                    token_sha256: &token_sha256,
+                    created_by: by,
+                    created_at: now,
+                    expires_at,
+                };
+                invitations::insert_replacing(conn, &new)?;
                 audit::append(
                     conn,
                     &NewAuditEntry::new(AuditAction::InvitationCreated)
-                        .actor(stored.created_by)
-                        .object("invitation", stored.id)
+                        .actor(by)
+                        .object("invitation", id)
                         .detail(format!("invited {email}"))
                         .client_ip(client_ip),
                 )?;
@@ -142,12 +138,8 @@ pub async fn create(
             })
         })
         .await?;
-    let invitation = InvitationView::from(invitation);
     Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/invitations/{}", invitation.id),
-        ))
+        .insert_header((header::LOCATION, format!("/api/v1/invitations/{id}")))
         .json(CreatedInvitationView { invitation, token }))
 }
 
