@@ -110,7 +110,7 @@ fn word_groups(field: Field, words: &[String], required: usize) -> Box<dyn Query
         .map(|(group, word)| GroupedTerm {
             term: Term::from_field_text(field, word),
             boost: 1.0,
-            group: Some(group),
+            groups: GroupedTerm::group(group),
         })
         .collect();
     Box::new(WordGroupsQuery::new(terms, required))

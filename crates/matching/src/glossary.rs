@@ -5,6 +5,7 @@
 //! `wastewater`, `heat pump` → `bơm nhiệt`), as index terms.
 
 use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use crate::analysis::{self, Word};
@@ -80,10 +81,10 @@ impl Glossary {
         glossary
     }
 
-    /// The other language's names of every glossary phrase in `text` (its words
-    /// in order, as [`analysis::words`] gives them), each term once.
-    pub fn translate(&self, text: &[Word]) -> Translations {
-        let mut translations = Translations::default();
+    /// Every glossary phrase in `text` (its words in order, as [`analysis::words`]
+    /// gives them), each entry once: where it is and the other language's name.
+    pub fn phrases<'a>(&'a self, text: &[Word]) -> Vec<Phrase<'a>> {
+        let mut phrases = Vec::new();
         let mut seen = BTreeSet::new();
         for start in 0..text.len() {
             let Some(names) = self.by_first_word.get(&text[start].folded) else {
@@ -100,18 +101,31 @@ impl Glossary {
                 if name.len() > text.len() - start || !here.zip(name).all(|(a, b)| a == b) {
                     continue;
                 }
-                if !seen.insert(at) {
-                    continue;
+                if seen.insert(at) {
+                    phrases.push(Phrase {
+                        words: start..start + name.len(),
+                        name,
+                        other,
+                    });
                 }
-                translations.found.push((name.join(" "), other.join(" ")));
-                if let [word] = other.as_slice() {
-                    translations.words.push(word.clone());
-                    translations.stems.extend(analysis::stemmed_terms(word));
-                } else {
-                    translations
-                        .pairs
-                        .extend(other.windows(2).map(|pair| pair.join("_")));
-                }
+            }
+        }
+        phrases
+    }
+
+    /// The other language's names of every glossary phrase in `text`, each term
+    /// once.
+    pub fn translate(&self, text: &[Word]) -> Translations {
+        let mut translations = Translations::default();
+        for phrase in self.phrases(text) {
+            translations
+                .found
+                .push((phrase.name.join(" "), phrase.other.join(" ")));
+            if let [word] = phrase.other {
+                translations.words.push(word.clone());
+                translations.stems.extend(analysis::stemmed_terms(word));
+            } else {
+                translations.pairs.extend(phrase.other_pairs());
             }
         }
         for terms in [
@@ -123,6 +137,25 @@ impl Glossary {
             terms.retain(|term| seen.insert(term.clone()));
         }
         translations
+    }
+}
+
+/// A glossary phrase found in a text.
+#[derive(Debug)]
+pub struct Phrase<'a> {
+    /// Its words' positions in the text.
+    pub words: Range<usize>,
+    /// As found, folded.
+    pub name: &'a [String],
+    /// The other language's name, folded.
+    pub other: &'a [String],
+}
+
+impl Phrase<'_> {
+    /// The word pairs of the other language's name, as the bigram field holds them
+    /// (`nuoc_thai`).
+    pub fn other_pairs(&self) -> impl Iterator<Item = String> + '_ {
+        self.other.windows(2).map(|pair| pair.join("_"))
     }
 }
 

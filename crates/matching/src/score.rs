@@ -30,7 +30,7 @@ use crate::candidates;
 use crate::document::IndexedListing;
 use crate::glossary::{Glossary, Translations};
 use crate::index::{IndexResult, ListingIndex};
-use crate::search::{SearchFilters, any_of, filter_clauses, grouped_terms};
+use crate::search::{SearchFilters, TRANSLATION_WEIGHT, any_of, filter_clauses, grouped_terms};
 use crate::word_groups::WordGroupsQuery;
 
 /// How much each component counts. Defaults sum to 1; configurable.
@@ -201,10 +201,6 @@ pub fn find_matches(
     }
     Ok(matches)
 }
-
-/// How much a glossary translation of the source's words weighs against the words
-/// themselves: as much, since it names the same thing (docs/matching.md).
-const TRANSLATION_WEIGHT: Score = 1.0;
 
 /// Terms chosen from a listing's text to find others like it.
 const SALIENT_WORDS: usize = 16;

@@ -15,6 +15,7 @@ use techex_domain::listing::ListingKind;
 
 use crate::analysis;
 use crate::facet_counts::{FacetCollector, FacetCounts};
+use crate::glossary::Glossary;
 use crate::index::{Fields, IndexResult, ListingIndex, day_number};
 use crate::snippet::{Highlighter, push_escaped};
 use crate::word_groups::{GroupedTerm, WordGroupsQuery};
@@ -29,6 +30,9 @@ pub const BIGRAM_BOOST: Score = 1.5;
 /// words the user typed side by side, and a listing that has them side by side
 /// (`cơ khí`) is about them, where one with `khí thải` and `hữu cơ` is not.
 pub const SEARCH_BIGRAM_BOOST: Score = 4.0;
+/// How much a glossary translation of a search's or a match's words weighs against
+/// the words themselves: as much, since it names the same thing (docs/matching.md).
+pub const TRANSLATION_WEIGHT: Score = 1.0;
 
 #[derive(Clone, Debug, Default)]
 pub struct SearchFilters {
@@ -129,13 +133,14 @@ pub fn text_query(
         return terms_query(fields, &[], &stems, &pairs);
     }
     let words = &words[..words.len().min(WordGroupsQuery::MAX_GROUPS)];
-    let term = |field: Field, text: &str, boost: Score, group: Option<usize>| GroupedTerm {
+    let term = |field: Field, text: &str, boost: Score, groups: u64| GroupedTerm {
         term: Term::from_field_text(field, text),
         boost,
-        group,
+        groups,
     };
     let mut terms = Vec::new();
     for (group, word) in words.iter().enumerate() {
+        let group = GroupedTerm::group(group);
         let stems = analysis::stemmed_terms(word);
         for (field, stem_field, boost) in [
             (fields.title, fields.title_stem, TITLE_BOOST),
@@ -150,21 +155,29 @@ pub fn text_query(
                         &Term::from_field_text(stem_field, stem),
                     ) =>
                 {
-                    terms.push(term(field, word, boost * (1.0 + STEM_BOOST), Some(group)));
+                    terms.push(term(field, word, boost * (1.0 + STEM_BOOST), group));
                 }
                 _ => {
-                    terms.push(term(field, word, boost, Some(group)));
+                    terms.push(term(field, word, boost, group));
                     for stem in &stems {
-                        terms.push(term(stem_field, stem, boost * STEM_BOOST, Some(group)));
+                        terms.push(term(stem_field, stem, boost * STEM_BOOST, group));
                     }
                 }
             }
         }
     }
+    for translated in translated_terms(searcher, fields, text, words) {
+        // A word typed in both languages is one term, counting for every group it
+        // stands for.
+        match terms.iter_mut().find(|t| t.term == translated.term) {
+            Some(known) => known.groups |= translated.groups,
+            None => terms.push(translated),
+        }
+    }
     terms.extend(
         pairs
             .iter()
-            .map(|pair| term(fields.bigrams, pair, SEARCH_BIGRAM_BOOST, None)),
+            .map(|pair| term(fields.bigrams, pair, SEARCH_BIGRAM_BOOST, 0)),
     );
     let required = match (word_match, words.len()) {
         (WordMatch::Half, n) => n.div_ceil(2).max(1),
@@ -172,6 +185,52 @@ pub fn text_query(
         (WordMatch::Most, n) => (2 * n).div_ceil(3),
     };
     Some(Box::new(WordGroupsQuery::new(terms, required)))
+}
+
+/// The glossary's other-language names of the phrases in a search's text
+/// (`docs/matching.md`, "Across the two languages"), each counting for all the
+/// query words (`words`, one group each) of the phrase it translates:
+/// `wastewater` for both `nuoc` and `thai`. A name of several words is searched as
+/// its rarest word pair, the one most particular to the whole name: `ly_nuoc` of
+/// `xử lý nước thải`, where `xu_ly` or `nuoc_thai` alone would stand for the
+/// whole phrase in listings that only treat something or only mention wastewater.
+fn translated_terms(
+    searcher: &Searcher,
+    fields: &Fields,
+    text: &str,
+    words: &[String],
+) -> Vec<GroupedTerm> {
+    let tokens = analysis::words(text);
+    let mut terms = Vec::new();
+    for phrase in Glossary::builtin().phrases(&tokens) {
+        let groups: u64 = tokens[phrase.words.clone()]
+            .iter()
+            .filter_map(|token| words.iter().position(|w| *w == token.folded))
+            .fold(0, |mask, group| mask | GroupedTerm::group(group));
+        if groups == 0 {
+            continue;
+        }
+        let term = |field: Field, text: &str, boost: Score| GroupedTerm {
+            term: Term::from_field_text(field, text),
+            boost: boost * TRANSLATION_WEIGHT,
+            groups,
+        };
+        if let [word] = phrase.other {
+            terms.push(term(fields.title, word, TITLE_BOOST));
+            terms.push(term(fields.body, word, BODY_BOOST));
+            for stem in analysis::stemmed_terms(word) {
+                terms.push(term(fields.title_stem, &stem, STEM_BOOST * TITLE_BOOST));
+                terms.push(term(fields.body_stem, &stem, STEM_BOOST));
+            }
+        } else if let Some(pair) = phrase.other_pairs().min_by_key(|pair| {
+            searcher
+                .doc_freq(&Term::from_field_text(fields.bigrams, pair))
+                .unwrap_or(0)
+        }) {
+            terms.push(term(fields.bigrams, &pair, SEARCH_BIGRAM_BOOST));
+        }
+    }
+    terms
 }
 
 /// Whether a word's stem occurs in exactly the listings that have the word (true
@@ -211,7 +270,7 @@ pub(crate) fn grouped_terms(
     let term = |field: Field, text: &String, boost: Score| GroupedTerm {
         term: Term::from_field_text(field, text),
         boost: boost * weight,
-        group: Some(0),
+        groups: GroupedTerm::group(0),
     };
     let mut terms = Vec::new();
     for word in words {

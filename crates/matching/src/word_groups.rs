@@ -11,6 +11,10 @@
 //! Each term's postings and field lengths are read directly rather than through a
 //! boxed term scorer: three virtual calls per posting cost a third of a search.
 //!
+//! A term may count for several groups: a glossary translation of a two-word
+//! phrase stands for both of the query's words (`wastewater` for `nuoc` and
+//! `thai`).
+//!
 //! Only the rarest groups are read whole. A document with `required` of the `n`
 //! groups has one of the `n - required + 1` rarest (it lacks at most
 //! `n - required` groups), so those groups — the drivers — find every candidate;
@@ -24,13 +28,21 @@ use tantivy::query::{Bm25Weight, EnableScoring, Explanation, Query, Scorer, Weig
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
-/// One term of the query: which group it counts for (`None`: it only adds to the
-/// score) and its boost.
+/// One term of the query: which groups it counts for and its boost.
 #[derive(Clone, Debug)]
 pub struct GroupedTerm {
     pub term: Term,
     pub boost: Score,
-    pub group: Option<usize>,
+    /// Bit `g` set: the term counts for group `g`; none set: it only adds to the
+    /// score.
+    pub groups: u64,
+}
+
+impl GroupedTerm {
+    /// The bit of group `group`, which must be below [`WordGroupsQuery::MAX_GROUPS`].
+    pub fn group(group: usize) -> u64 {
+        1 << group
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -43,13 +55,8 @@ impl WordGroupsQuery {
     /// Groups are bits of a `u64`.
     pub const MAX_GROUPS: usize = 64;
 
-    /// Terms of groups at or past [`Self::MAX_GROUPS`] are dropped; `required` is
-    /// at least 1.
+    /// `required` is at least 1.
     pub fn new(terms: Vec<GroupedTerm>, required: usize) -> Self {
-        let terms = terms
-            .into_iter()
-            .filter(|t| t.group.is_none_or(|g| g < Self::MAX_GROUPS))
-            .collect();
         Self {
             terms,
             required: required.clamp(1, Self::MAX_GROUPS) as u32,
@@ -76,7 +83,7 @@ impl Query for WordGroupsQuery {
                 };
                 Ok(WeightedTerm {
                     term: t.term.clone(),
-                    mask: group_mask(t.group),
+                    mask: t.groups,
                     boost: t.boost,
                     bm25,
                 })
@@ -93,10 +100,6 @@ impl Query for WordGroupsQuery {
             visitor(&t.term, false);
         }
     }
-}
-
-fn group_mask(group: Option<usize>) -> u64 {
-    group.map_or(0, |g| 1 << g)
 }
 
 struct WeightedTerm {
@@ -376,24 +379,31 @@ fn set_bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
 
 /// Splits the terms into the drivers — all terms of the `n - required + 1` rarest
 /// of the `n` groups present — and the followers: the other groups, rarest first,
-/// then the terms of no group. With fewer than `required` groups present nothing
-/// can match, and there is no driver. A term (postings, BM25 table) is a few
+/// then the terms of no group. A term of several groups goes with the rarest of
+/// them, so that a driver group's every term is read whole and a follower adds no
+/// group ranked before it. With fewer than `required` groups present nothing can
+/// match, and there is no driver. A term (postings, BM25 table) is a few
 /// kilobytes, and a match's query has dozens: each is moved once.
 fn split(terms: Vec<SegmentTerm>, required: u32) -> (Vec<SegmentTerm>, Vec<Follower>) {
-    // Each group's mask and how many postings its terms have, rarest first.
-    let mut groups: Vec<(u64, u64)> = Vec::new();
-    for term in terms.iter().filter(|t| t.mask != 0) {
-        let size = u64::from(term.postings.doc_freq());
-        match groups.iter_mut().find(|(mask, _)| *mask == term.mask) {
-            Some((_, total)) => *total += size,
-            None => groups.push((term.mask, size)),
+    // How many postings each group's terms have.
+    let mut sizes = [0_u64; WordGroupsQuery::MAX_GROUPS];
+    let mut present = 0_u64;
+    for term in &terms {
+        present |= term.mask;
+        for group in set_bits(std::slice::from_ref(&term.mask)) {
+            sizes[group] += u64::from(term.postings.doc_freq());
         }
     }
-    let present = groups.len() as u32;
-    if present < required {
+    let mut groups: Vec<usize> = set_bits(std::slice::from_ref(&present)).collect();
+    if (groups.len() as u32) < required {
         return (Vec::new(), Vec::new());
     }
-    groups.sort_by_key(|(_, size)| *size);
+    groups.sort_by_key(|group| sizes[*group]);
+    let mut ranks = [0_usize; WordGroupsQuery::MAX_GROUPS];
+    for (rank, group) in groups.iter().enumerate() {
+        ranks[*group] = rank;
+    }
+    let present = groups.len() as u32;
     let driving = (present - required + 1) as usize;
     let mut drivers = Vec::with_capacity(terms.len());
     let mut followers: Vec<Follower> = (driving..groups.len())
@@ -404,7 +414,10 @@ fn split(terms: Vec<SegmentTerm>, required: u32) -> (Vec<SegmentTerm>, Vec<Follo
         .collect();
     let mut optional = Vec::new();
     for term in terms {
-        match groups.iter().position(|(mask, _)| *mask == term.mask) {
+        let rank = set_bits(std::slice::from_ref(&term.mask))
+            .map(|group| ranks[group])
+            .min();
+        match rank {
             None => optional.push(term),
             Some(rank) if rank < driving => drivers.push(term),
             Some(rank) => followers[rank - driving].terms.push(term),
@@ -582,7 +595,7 @@ mod tests {
                 terms.push(GroupedTerm {
                     term: term.clone(),
                     boost: *boost,
-                    group: Some(group),
+                    groups: GroupedTerm::group(group),
                 });
             }
         }
@@ -590,7 +603,7 @@ mod tests {
             terms.push(GroupedTerm {
                 term: term.clone(),
                 boost: *boost,
-                group: None,
+                groups: 0,
             });
         }
         WordGroupsQuery::new(terms, required)
@@ -664,6 +677,62 @@ mod tests {
         ];
         let optional = vec![(term(text, "bun"), 1.5), (term(text, "hiem"), 0.5)];
         assert_like_reference(&index, &groups, &optional, 4);
+    }
+
+    type Groups = Vec<Vec<(Term, Score)>>;
+
+    /// A term of two groups (a translation of a two-word phrase) counts for both,
+    /// once in the score: as in the reference with the term in each of its groups
+    /// at half its boost. It may be a driver, a follower or both groups' only term.
+    #[test]
+    fn a_term_of_several_groups_counts_for_each_and_scores_once() {
+        let (index, text, _) = index();
+        let both = (term(text, "loc"), 2.0);
+        let half = (both.0.clone(), both.1 / 2.0);
+        let cases: [(Groups, Vec<usize>); 3] = [
+            // Rare groups, one of them shared.
+            (
+                vec![
+                    vec![(term(text, "hiem"), 1.0)],
+                    vec![(term(text, "nuoc"), 1.0)],
+                    vec![(term(text, "thai"), 1.0)],
+                ],
+                vec![0, 1],
+            ),
+            // Common groups: the shared term follows the rare one.
+            (
+                vec![
+                    vec![(term(text, "hiem"), 1.0)],
+                    vec![(term(text, "nuoc"), 1.0), (term(text, "xu"), 0.6)],
+                    vec![(term(text, "thai"), 1.0)],
+                    vec![(term(text, "mang"), 1.0)],
+                ],
+                vec![1, 3],
+            ),
+            // Two groups whose only form is the shared term.
+            (
+                vec![vec![(term(text, "bun"), 1.0)], vec![], vec![]],
+                vec![1, 2],
+            ),
+        ];
+        for (groups, shared) in cases {
+            let mut with_half = groups.clone();
+            for group in &shared {
+                with_half[*group].push(half.clone());
+            }
+            let mut query = ours(&groups, &[], 1);
+            query.terms.push(GroupedTerm {
+                term: both.0.clone(),
+                boost: both.1,
+                groups: shared.iter().map(|g| GroupedTerm::group(*g)).sum(),
+            });
+            for required in 1..=groups.len() {
+                query.required = required as u32;
+                let expected = all(&index, &reference(&with_half, &[], required));
+                assert!(required > 1 || !expected.is_empty());
+                assert_same(&all(&index, &query), &expected);
+            }
+        }
     }
 
     #[test]

@@ -125,12 +125,13 @@ fn text_typed_without_diacritics_finds_vietnamese_listings() {
 #[test]
 fn most_words_are_required_and_any_word_is_the_fallback() {
     let index = corpus();
-    // o2 shares only "nuoc" with this query: it is not a result.
+    // o2 shares only "nuoc" with this query: it is not a result. o4 has four of
+    // the six words, in English: "wastewater treatment" (xử lý nước thải).
     let results = search(&index, &request("xu ly nuoc thai det nhuom")).unwrap();
-    assert_eq!(ids(&results.hits), ["o1"]);
-    assert_eq!(results.total, 1);
+    assert_eq!(ids(&results.hits), ["o1", "o4"]);
+    assert_eq!(results.total, 2);
     assert_eq!(
-        results.facets["kind"]["offer"], 1,
+        results.facets["kind"]["offer"], 2,
         "facets count the same matches"
     );
     // Two words, both required; with no listing having both, any one will do.
@@ -143,6 +144,47 @@ fn most_words_are_required_and_any_word_is_the_fallback() {
     // Four words, none with three: half of them will do (o2), one will not (o4).
     let half = search(&index, &request("loc nuoc seafood zeolite")).unwrap();
     assert_eq!(ids(&half.hits), ["o2"]);
+}
+
+#[test]
+fn a_search_finds_listings_in_the_other_language_through_the_glossary() {
+    let index = corpus();
+    // o5 treats images, not water: `xử lý` alone is no wastewater treatment.
+    add_offer(
+        &index,
+        "o5",
+        "Xử lý ảnh vệ tinh",
+        "Xử lý và phân loại ảnh vệ tinh cho bản đồ đất.",
+        &["5.1"],
+    );
+    index.commit(5).unwrap();
+    // English words, Vietnamese listing: heat pump is bơm nhiệt, dryer máy sấy.
+    assert_eq!(
+        ids(&search(&index, &request("heat pump dryer")).unwrap().hits),
+        ["o3"]
+    );
+    for query in ["wastewater treatment", "Wastewater Treatment plant"] {
+        let results = search(&index, &request(query)).unwrap();
+        assert_eq!(ids(&results.hits), ["o4", "o1"], "{query}");
+    }
+    // Vietnamese words, typed without diacritics: the listing with the words
+    // themselves first, then the one in English.
+    for query in ["xử lý nước thải", "xu ly nuoc thai"] {
+        let results = search(&index, &request(query)).unwrap();
+        assert_eq!(ids(&results.hits), ["o1", "o4"], "{query}");
+        assert!(results.hits[0].score > results.hits[1].score);
+        assert_eq!(results.total, 2);
+    }
+    // A translation counts only for the words it translates: `nước thải`
+    // (wastewater) is two of the four words, and o4 has no word for `sấy` or
+    // `cà phê`.
+    assert!(
+        search(&index, &request("nuoc thai say ca phe"))
+            .unwrap()
+            .hits
+            .iter()
+            .all(|h| h.id != "o4")
+    );
 }
 
 #[test]
