@@ -92,6 +92,10 @@ fn approved_listings_become_searchable_and_archived_ones_leave(db: &TestDatabase
     );
     let kept = search_until(s, "q=may+say", |ids| ids.contains(&other));
     assert_eq!(kept["items"][0]["id"], other.as_str());
+    // In English, through the glossary: heat pump is bơm nhiệt, dryer máy sấy.
+    let english = search_until(s, "q=heat+pump+dryer", |ids| ids.contains(&other));
+    assert_eq!(english["items"][0]["id"], other.as_str(), "{english}");
+    assert_eq!(english["total"], 1);
 
     let ready = s.get("/readyz").send();
     assert_eq!(ready.body["index_lag"], 0, "{}", ready.text);

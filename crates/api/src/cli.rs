@@ -206,6 +206,7 @@ fn eval(settings: &Settings, dir: &std::path::Path, per_query: bool) -> anyhow::
     let mut json = serde_json::to_value(&report)?;
     if per_query {
         json["per_query"] = serde_json::to_value(eval::per_query(&dataset, &settings.matching)?)?;
+        json["search_per_query"] = serde_json::to_value(eval::search_per_query(&dataset)?)?;
     }
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())

@@ -2,7 +2,8 @@
 //! `queries.jsonl`, `qrels.tsv`), indexes the corpus with the production analyzers
 //! into a temporary index, runs every query through the same ranking path as
 //! `GET /listings/{id}/matches`, and computes nDCG@10, MAP@100 and recall@100 —
-//! beside a plain BM25 baseline on the same data.
+//! beside a plain BM25 baseline on the same data. It also types each need's search
+//! words into the search (`GET /search`, offers only), to measure its ranking.
 //!
 //! A corpus or query line may carry listing fields in `metadata` (kind, sectors,
 //! trl, transfer_modes, price, province …); without them it is plain text.
@@ -20,6 +21,7 @@ use techex_domain::listing::{ListingKind, Price, TransferMode};
 use crate::document::IndexedListing;
 use crate::index::{IndexError, ListingIndex};
 use crate::score::{MatchWeights, find_matches};
+use crate::search::{SearchFilters, SearchRequest, search};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -61,12 +63,17 @@ struct Metadata {
     price: Option<Price>,
     province: Option<String>,
     organisation: Option<String>,
+    /// For a query: the words typed into the search box for the same need.
+    search: Option<String>,
 }
 
 /// One labelled set, loaded.
 pub struct Dataset {
     corpus: Vec<IndexedListing>,
     queries: Vec<IndexedListing>,
+    /// query id → the words typed into the search for it (its title when none
+    /// is given).
+    searches: HashMap<String, String>,
     /// query id → document id → grade.
     qrels: HashMap<String, HashMap<String, u32>>,
 }
@@ -127,9 +134,15 @@ impl Dataset {
             .into_iter()
             .map(|l| listing(l, ListingKind::Offer, "corpus:"))
             .collect();
+        let mut searches = HashMap::new();
         let queries = read_lines(&dir.join("queries.jsonl"))?
             .into_iter()
-            .map(|l| listing(l, ListingKind::Need, "query:"))
+            .map(|mut l| {
+                if let Some(search) = l.metadata.search.take() {
+                    searches.insert(l.id.clone(), search);
+                }
+                listing(l, ListingKind::Need, "query:")
+            })
             .collect();
         let path = dir.join("qrels.tsv");
         let text = std::fs::read_to_string(&path).map_err(|e| data_error(&path, e))?;
@@ -159,6 +172,7 @@ impl Dataset {
         Ok(Self {
             corpus,
             queries,
+            searches,
             qrels,
         })
     }
@@ -188,6 +202,9 @@ pub struct Report {
     pub queries: usize,
     pub documents: usize,
     pub techex: Scores,
+    /// Each need's search words (`metadata.search`, else its title) as the text of
+    /// a search for listings of the other kind.
+    pub search: Scores,
     /// Plain BM25 over title + text with tantivy's default analyzer, for comparison.
     pub bm25_baseline: Scores,
 }
@@ -195,11 +212,13 @@ pub struct Report {
 /// Runs the evaluation with `weights`.
 pub fn evaluate(dataset: &Dataset, weights: &MatchWeights) -> Result<Report, EvalError> {
     let techex: Vec<Scores> = per_query(dataset, weights)?.into_values().collect();
+    let search: Vec<Scores> = search_per_query(dataset)?.into_values().collect();
     let baseline = baseline(dataset)?;
     Ok(Report {
         queries: techex.len(),
         documents: dataset.corpus.len(),
         techex: mean(&techex),
+        search: mean(&search),
         bm25_baseline: mean(&baseline),
     })
 }
@@ -315,24 +334,62 @@ fn mean(scores: &[Scores]) -> Scores {
     }
 }
 
-/// Per-query scores, for looking into failures.
-pub fn per_query(
-    dataset: &Dataset,
-    weights: &MatchWeights,
-) -> Result<BTreeMap<String, Scores>, EvalError> {
-    // The needs are indexed with the offers, as on a live exchange: they count in
-    // the words' document frequencies, and each need finds itself in the index.
+/// The corpus and the needs in an index, as on a live exchange: the needs count in
+/// the words' document frequencies, and each need finds itself in the index.
+fn indexed(dataset: &Dataset) -> Result<ListingIndex, EvalError> {
     let index = ListingIndex::in_memory()?;
     for listing in dataset.corpus.iter().chain(&dataset.queries) {
         index.upsert(listing)?;
     }
     index.commit(0)?;
+    Ok(index)
+}
+
+/// Per-query scores of the matches, for looking into failures.
+pub fn per_query(
+    dataset: &Dataset,
+    weights: &MatchWeights,
+) -> Result<BTreeMap<String, Scores>, EvalError> {
+    let index = indexed(dataset)?;
     let today = chrono::Utc::now().date_naive();
     let mut out = BTreeMap::new();
     for query in judged(dataset) {
         let ranked: Vec<String> = find_matches(&index, query, weights, today, 100)?
             .into_iter()
             .map(|m| m.listing.id)
+            .collect();
+        out.insert(
+            query.id.clone(),
+            measure(&ranked, &dataset.qrels[&query.id]),
+        );
+    }
+    Ok(out)
+}
+
+/// Per-query scores of each need's search words typed into the search, for
+/// listings of the other kind, the first 100 results.
+pub fn search_per_query(dataset: &Dataset) -> Result<BTreeMap<String, Scores>, EvalError> {
+    let index = indexed(dataset)?;
+    let mut out = BTreeMap::new();
+    for query in judged(dataset) {
+        let request = SearchRequest {
+            text: dataset
+                .searches
+                .get(&query.id)
+                .unwrap_or(&query.title)
+                .clone(),
+            filters: SearchFilters {
+                kind: Some(query.other_kind()),
+                ..SearchFilters::default()
+            },
+            today: chrono::Utc::now().date_naive(),
+            offset: 0,
+            limit: 100,
+        };
+        let ranked: Vec<String> = search(&index, &request)?
+            .hits
+            .into_iter()
+            .map(|hit| hit.id)
             .collect();
         out.insert(
             query.id.clone(),

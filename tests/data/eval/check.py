@@ -283,6 +283,11 @@ def main():
         if meta.get("organisation_kind") != "enterprise":
             err(f"{where}: organisation_kind must be 'enterprise'")
         nodiac = meta.get("typed_without_diacritics")
+        search = meta.get("search")
+        if not isinstance(search, str) or not 1 <= len(search.split()) <= 8:
+            err(f"{where}: metadata.search must be the 1-8 words typed into a search box")
+        elif nodiac and not search.isascii():
+            err(f"{where}: metadata.search is typed without diacritics like the need")
         cross = meta.get("cross_language")
         if not isinstance(nodiac, bool) or not isinstance(cross, bool):
             err(f"{where}: typed_without_diacritics and cross_language must be booleans")
