@@ -442,6 +442,7 @@ fn search_with(
             &searcher,
             &query,
             fields.body,
+            fields.bigrams,
             fields.body_stem,
         )?)
     };

@@ -12,7 +12,7 @@
 use tantivy::query::Query;
 use tantivy::schema::Field;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Score, Searcher};
+use tantivy::{Score, Searcher, Term};
 
 /// A fragment's length, in bytes of the text, as tantivy's default.
 const FRAGMENT_BYTES: usize = 150;
@@ -40,18 +40,20 @@ struct Fragment {
 }
 
 impl Highlighter {
-    /// The words of `query` in `field`, and its stems in `stem_field`, that occur
-    /// in some listing.
+    /// The words of `query` in `field` and of its word pairs in `pair_field`
+    /// (`wastewater_treatment`, a translation that found the listing), and its stems
+    /// in `stem_field`, that occur in some listing.
     pub fn new(
         searcher: &Searcher,
         query: &dyn Query,
         field: Field,
+        pair_field: Field,
         stem_field: Field,
     ) -> tantivy::Result<Self> {
         Ok(Self {
-            words: weighted_terms(searcher, query, field)?,
+            words: weighted_terms(searcher, query, field, Some(pair_field))?,
             analyzer: searcher.index().tokenizer_for_field(field)?,
-            stems: weighted_terms(searcher, query, stem_field)?,
+            stems: weighted_terms(searcher, query, stem_field, None)?,
             stemmer: searcher.index().tokenizer_for_field(stem_field)?,
         })
     }
@@ -84,17 +86,23 @@ impl Highlighter {
     }
 }
 
-/// The distinct terms of `query` in `field` found in some listing, each weighing
-/// 1 / (1 + the number of listings it is in).
+/// The distinct terms of `query` in `field`, and the words of its pairs in
+/// `pair_field`, found in some listing, each weighing 1 / (1 + the number of
+/// listings it is in).
 fn weighted_terms(
     searcher: &Searcher,
     query: &dyn Query,
     field: Field,
+    pair_field: Option<Field>,
 ) -> tantivy::Result<Vec<(String, Score)>> {
     let mut terms = Vec::new();
     query.query_terms(&mut |term, _| {
         if term.field() == field {
             terms.push(term.clone());
+        } else if Some(term.field()) == pair_field
+            && let Some(pair) = term.value().as_str()
+        {
+            terms.extend(pair.split('_').map(|w| Term::from_field_text(field, w)));
         }
     });
     terms.sort();
@@ -198,7 +206,8 @@ mod tests {
         "",
     ];
 
-    /// The texts in a folded `body` field and a stemmed one.
+    /// The texts in a folded `body` field and a stemmed one; a `pairs` field is
+    /// only searched for.
     fn index() -> (Index, Field, Field) {
         let mut schema = Schema::builder();
         let field = |schema: &mut tantivy::schema::SchemaBuilder, name, tokenizer| {
@@ -213,6 +222,7 @@ mod tests {
         };
         let body = field(&mut schema, "body", analysis::FOLDED);
         let stem = field(&mut schema, "body_stem", analysis::STEMMED);
+        field(&mut schema, "pairs", analysis::FOLDED);
         let index = Index::create_in_ram(schema.build());
         analysis::register(index.tokenizers());
         let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
@@ -255,7 +265,7 @@ mod tests {
         ] {
             let query = query(body, words);
             let tantivy = SnippetGenerator::create(&searcher, &query, body).unwrap();
-            let mut ours = Highlighter::new(&searcher, &query, body, stem).unwrap();
+            let mut ours = Highlighter::new(&searcher, &query, body, pairs(&index), stem).unwrap();
             for text in TEXTS {
                 let expected = tantivy.snippet(text);
                 let expected = (!expected.fragment().is_empty()).then(|| expected.to_html());
@@ -269,12 +279,24 @@ mod tests {
         let (index, body, stem) = index();
         let searcher = index.reader().unwrap().searcher();
         // `cod` is in two listings, `sludge` in one: the fragment with `sludge` wins.
-        let mut highlighter =
-            Highlighter::new(&searcher, &query(body, &["cod", "sludge"]), body, stem).unwrap();
+        let mut highlighter = Highlighter::new(
+            &searcher,
+            &query(body, &["cod", "sludge"]),
+            body,
+            pairs(&index),
+            stem,
+        )
+        .unwrap();
         let html = highlighter.html(TEXTS[1]).unwrap();
         assert!(html.contains("<b>sludge</b>"), "{html}");
-        let mut highlighter =
-            Highlighter::new(&searcher, &query(body, &["wastewater"]), body, stem).unwrap();
+        let mut highlighter = Highlighter::new(
+            &searcher,
+            &query(body, &["wastewater"]),
+            body,
+            pairs(&index),
+            stem,
+        )
+        .unwrap();
         let html = highlighter.html(TEXTS[1]).unwrap();
         assert!(
             html.starts_with("Electrocoagulation for textile <b>wastewater</b>"),
@@ -291,10 +313,33 @@ mod tests {
             Term::from_field_text(stem, "plant"),
             IndexRecordOption::WithFreqs,
         );
-        let mut highlighter = Highlighter::new(&searcher, &query, body, stem).unwrap();
+        let mut highlighter =
+            Highlighter::new(&searcher, &query, body, pairs(&index), stem).unwrap();
         let html = highlighter.html(TEXTS[1]).unwrap();
         assert_eq!(html, "treatment <b>plants</b> of 50-500 m³/day");
         assert_eq!(highlighter.html(TEXTS[2]), None);
+    }
+
+    fn pairs(index: &Index) -> Field {
+        index.schema().get_field("pairs").unwrap()
+    }
+
+    /// A listing found through a translated word pair shows the pair's words.
+    #[test]
+    fn the_words_of_a_searched_pair_are_highlighted() {
+        let (index, body, stem) = index();
+        let searcher = index.reader().unwrap().searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(pairs(&index), "textile_wastewater"),
+            IndexRecordOption::WithFreqs,
+        );
+        let mut highlighter =
+            Highlighter::new(&searcher, &query, body, pairs(&index), stem).unwrap();
+        let html = highlighter.html(TEXTS[1]).unwrap();
+        assert!(
+            html.starts_with("Electrocoagulation for <b>textile</b> <b>wastewater</b>:"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -159,9 +159,13 @@ fn a_search_finds_listings_in_the_other_language_through_the_glossary() {
     );
     index.commit(5).unwrap();
     // English words, Vietnamese listing: heat pump is bơm nhiệt, dryer máy sấy.
-    assert_eq!(
-        ids(&search(&index, &request("heat pump dryer")).unwrap().hits),
-        ["o3"]
+    let dryer = search(&index, &request("heat pump dryer")).unwrap();
+    assert_eq!(ids(&dryer.hits), ["o3"]);
+    // The snippet shows the words of the translation (`máy sấy`) that found it.
+    assert!(
+        dryer.hits[0].snippet.starts_with("<b>Sấy</b> cà phê"),
+        "{}",
+        dryer.hits[0].snippet
     );
     for query in ["wastewater treatment", "Wastewater Treatment plant"] {
         let results = search(&index, &request(query)).unwrap();
