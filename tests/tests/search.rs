@@ -276,6 +276,49 @@ techex_store::on_both_backends!(
     reindex_rebuilds_the_index_from_the_database,
 );
 
+/// An exchange adds its own names to the glossary in a file, and searches
+/// translate with them; a bad line stops the start, naming the line.
+#[test]
+fn an_exchanges_own_glossary_translates_its_searches() {
+    let db = TestDatabase::sqlite();
+    let files = tempfile::tempdir().unwrap();
+    let glossary = files.path().join("glossary.tsv");
+    std::fs::write(&glossary, "# Our specialty\nnước mắm\tfish sauce\n").unwrap();
+    let x = Exchange::start(
+        &db,
+        &[
+            ("TECHEX_INDEX_POLL_MS", "50"),
+            ("TECHEX_GLOSSARY_FILE", glossary.to_str().unwrap()),
+        ],
+    );
+    let id = x.server.publish(
+        &x.institute,
+        &x.operator,
+        &offer(
+            "Rút ngắn thời gian ủ chượp nước mắm",
+            "Chế phẩm enzyme giúp ủ chượp nước mắm nhanh gấp đôi và giảm histamin.",
+            &["2.3"],
+        ),
+    );
+    let found = search_until(&x.server, "q=fish+sauce", |ids| ids.contains(&id));
+    assert_eq!(found["items"][0]["id"], id.as_str(), "{found}");
+
+    std::fs::write(&glossary, "nước mắm\tfish sauce\ntôm\tshrimp\n").unwrap();
+    let mut command = techex_e2e::techex(&db, files.path());
+    command
+        .arg("serve")
+        .env("TECHEX_BIND", "127.0.0.1:0")
+        .env("TECHEX_GLOSSARY_FILE", &glossary);
+    let output = techex_e2e::run_to_end(command, Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("glossary.file")
+            && stderr.contains("line 2: the Vietnamese name must have at least two syllables"),
+        "{stderr}"
+    );
+}
+
 /// `techex demo` gives a newcomer a working exchange: published listings, demo
 /// accounts, and explained matches for the enterprise's needs.
 #[test]

@@ -202,11 +202,14 @@ fn eval(settings: &Settings, dir: &std::path::Path, per_query: bool) -> anyhow::
     use techex_matching::eval;
 
     let dataset = eval::Dataset::load(dir)?;
-    let report = eval::evaluate(&dataset, &settings.matching)?;
+    let glossary = settings.glossary()?;
+    let report = eval::evaluate(&dataset, &settings.matching, &glossary)?;
     let mut json = serde_json::to_value(&report)?;
     if per_query {
-        json["per_query"] = serde_json::to_value(eval::per_query(&dataset, &settings.matching)?)?;
-        json["search_per_query"] = serde_json::to_value(eval::search_per_query(&dataset)?)?;
+        json["per_query"] =
+            serde_json::to_value(eval::per_query(&dataset, &settings.matching, &glossary)?)?;
+        json["search_per_query"] =
+            serde_json::to_value(eval::search_per_query(&dataset, &glossary)?)?;
     }
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())

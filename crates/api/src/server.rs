@@ -25,6 +25,8 @@ use crate::{middleware, openapi, routes};
 
 /// Opens the store (running migrations) and builds the shared state.
 pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    // A mistake in the exchange's glossary stops the start before anything is touched.
+    let glossary = settings.glossary()?;
     std::fs::create_dir_all(settings.data_dir()).with_context(|| {
         format!(
             "cannot create the data directory {}",
@@ -39,7 +41,8 @@ pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     }
     let index_dir = settings.index_dir();
     let index = techex_matching::ListingIndex::open_or_create(&index_dir)
-        .with_context(|| format!("cannot open the search index in {}", index_dir.display()))?;
+        .with_context(|| format!("cannot open the search index in {}", index_dir.display()))?
+        .with_glossary(glossary);
     Ok(AppState {
         index: std::sync::Arc::new(index),
         index_caught_up: Default::default(),

@@ -4,9 +4,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
+use techex_matching::glossary::Glossary;
 use techex_store::DatabaseUrl;
 
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
@@ -62,6 +64,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("TECHEX_WEBHOOK_RETRY_BASE_SECS", "webhooks.retry_base_secs"),
     ("TECHEX_WEBHOOK_TIMEOUT_SECS", "webhooks.timeout_secs"),
     ("TECHEX_WEBHOOK_POLL_MS", "webhooks.poll_ms"),
+    ("TECHEX_GLOSSARY_FILE", "glossary.file"),
     ("TECHEX_LOG_FORMAT", "log.format"),
     ("TECHEX_LOG", "log.level"),
 ];
@@ -75,10 +78,19 @@ pub struct Settings {
     pub login_throttle: LoginThrottleSettings,
     pub listings: ListingSettings,
     pub matching: techex_matching::MatchWeights,
+    pub glossary: GlossarySettings,
     pub interests: InterestSettings,
     pub notifications: NotificationSettings,
     pub webhooks: WebhookSettings,
     pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GlossarySettings {
+    /// An exchange's own Vietnamese–English pairs, added to the shipped glossary;
+    /// empty for none.
+    pub file: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -307,6 +319,20 @@ impl Settings {
             return Ok(DatabaseUrl::Sqlite(self.server.data_dir.join("techex.db")));
         }
         DatabaseUrl::parse(&self.database.url).map_err(|e| anyhow::anyhow!("database.url: {e}"))
+    }
+
+    /// The glossary searches and matches translate with: the shipped one, and the
+    /// pairs of `glossary.file` when it is set, every line checked.
+    pub fn glossary(&self) -> anyhow::Result<Arc<Glossary>> {
+        let path = self.glossary.file.trim();
+        if path.is_empty() {
+            return Ok(Glossary::builtin());
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read glossary.file {path}"))?;
+        let glossary =
+            Glossary::builtin_and(&text).with_context(|| format!("glossary.file {path}"))?;
+        Ok(Arc::new(glossary))
     }
 
     /// Where the search index lives.

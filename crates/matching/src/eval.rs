@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
@@ -19,6 +20,7 @@ use tantivy::{Index, TantivyDocument, Term, doc};
 use techex_domain::listing::{ListingKind, Price, TransferMode};
 
 use crate::document::IndexedListing;
+use crate::glossary::Glossary;
 use crate::index::{IndexError, ListingIndex};
 use crate::score::{MatchWeights, find_matches};
 use crate::search::{SearchFilters, SearchRequest, search};
@@ -210,9 +212,15 @@ pub struct Report {
 }
 
 /// Runs the evaluation with `weights`.
-pub fn evaluate(dataset: &Dataset, weights: &MatchWeights) -> Result<Report, EvalError> {
-    let techex: Vec<Scores> = per_query(dataset, weights)?.into_values().collect();
-    let search: Vec<Scores> = search_per_query(dataset)?.into_values().collect();
+pub fn evaluate(
+    dataset: &Dataset,
+    weights: &MatchWeights,
+    glossary: &Arc<Glossary>,
+) -> Result<Report, EvalError> {
+    let techex: Vec<Scores> = per_query(dataset, weights, glossary)?
+        .into_values()
+        .collect();
+    let search: Vec<Scores> = search_per_query(dataset, glossary)?.into_values().collect();
     let baseline = baseline(dataset)?;
     Ok(Report {
         queries: techex.len(),
@@ -336,8 +344,8 @@ fn mean(scores: &[Scores]) -> Scores {
 
 /// The corpus and the needs in an index, as on a live exchange: the needs count in
 /// the words' document frequencies, and each need finds itself in the index.
-fn indexed(dataset: &Dataset) -> Result<ListingIndex, EvalError> {
-    let index = ListingIndex::in_memory()?;
+fn indexed(dataset: &Dataset, glossary: &Arc<Glossary>) -> Result<ListingIndex, EvalError> {
+    let index = ListingIndex::in_memory()?.with_glossary(glossary.clone());
     for listing in dataset.corpus.iter().chain(&dataset.queries) {
         index.upsert(listing)?;
     }
@@ -349,8 +357,9 @@ fn indexed(dataset: &Dataset) -> Result<ListingIndex, EvalError> {
 pub fn per_query(
     dataset: &Dataset,
     weights: &MatchWeights,
+    glossary: &Arc<Glossary>,
 ) -> Result<BTreeMap<String, Scores>, EvalError> {
-    let index = indexed(dataset)?;
+    let index = indexed(dataset, glossary)?;
     let today = chrono::Utc::now().date_naive();
     let mut out = BTreeMap::new();
     for query in judged(dataset) {
@@ -368,8 +377,11 @@ pub fn per_query(
 
 /// Per-query scores of each need's search words typed into the search, for
 /// listings of the other kind, the first 100 results.
-pub fn search_per_query(dataset: &Dataset) -> Result<BTreeMap<String, Scores>, EvalError> {
-    let index = indexed(dataset)?;
+pub fn search_per_query(
+    dataset: &Dataset,
+    glossary: &Arc<Glossary>,
+) -> Result<BTreeMap<String, Scores>, EvalError> {
+    let index = indexed(dataset, glossary)?;
     let mut out = BTreeMap::new();
     for query in judged(dataset) {
         let request = SearchRequest {

@@ -6,11 +6,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use crate::analysis::{self, Word};
 
 /// One pair of names, each as folded words.
+#[derive(Clone)]
 struct Entry {
     vietnamese: Vec<String>,
     english: Vec<String>,
@@ -35,50 +36,93 @@ pub struct Translations {
     pub found: Vec<(String, String)>,
 }
 
+/// Why an exchange's own glossary file was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct GlossaryError {
+    pub line: usize,
+    pub reason: &'static str,
+}
+
 impl Glossary {
     /// The glossary shipped with techex.
-    pub fn builtin() -> &'static Glossary {
-        static BUILTIN: LazyLock<Glossary> =
-            LazyLock::new(|| Glossary::parse(include_str!("../data/glossary.tsv")));
-        &BUILTIN
+    pub fn builtin() -> Arc<Glossary> {
+        static BUILTIN: LazyLock<Arc<Glossary>> = LazyLock::new(|| {
+            let mut glossary = Glossary {
+                entries: Vec::new(),
+                by_first_word: HashMap::new(),
+            };
+            // The shipped file is checked line by line by a test.
+            for line in include_str!("../data/glossary.tsv").lines() {
+                let _ = glossary.add_line(line);
+            }
+            Arc::new(glossary)
+        });
+        BUILTIN.clone()
     }
 
-    /// Reads `vietnamese<TAB>english` lines; `#` starts a comment line. A line
-    /// without a tab, or whose Vietnamese name is one syllable, is skipped (the
-    /// shipped file is checked by a test).
-    fn parse(text: &str) -> Self {
+    /// The shipped glossary with an exchange's own pairs added: `text` in the same
+    /// format (`vietnamese<TAB>english` lines, `#` comment lines, blank lines),
+    /// every line checked.
+    pub fn builtin_and(text: &str) -> Result<Glossary, GlossaryError> {
+        let builtin = Self::builtin();
+        let mut glossary = Glossary {
+            entries: builtin.entries.clone(),
+            by_first_word: builtin.by_first_word.clone(),
+        };
+        for (number, line) in text.lines().enumerate() {
+            glossary.add_line(line).map_err(|reason| GlossaryError {
+                line: number + 1,
+                reason,
+            })?;
+        }
+        Ok(glossary)
+    }
+
+    /// How many pairs of names it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Adds one `vietnamese<TAB>english` line; a comment or blank line adds
+    /// nothing.
+    fn add_line(&mut self, line: &str) -> Result<(), &'static str> {
+        if line.trim().is_empty() || line.starts_with('#') {
+            return Ok(());
+        }
+        let Some((vietnamese, english)) = line.split_once('\t') else {
+            return Err("expected a Vietnamese name, a tab and an English name");
+        };
         let folded = |name: &str| -> Vec<String> {
             analysis::words(name)
                 .into_iter()
                 .map(|w| w.folded)
                 .collect()
         };
-        let mut glossary = Self {
-            entries: Vec::new(),
-            by_first_word: HashMap::new(),
+        let entry = Entry {
+            vietnamese: folded(vietnamese),
+            english: folded(english),
         };
-        for line in text.lines().filter(|l| !l.starts_with('#')) {
-            let Some((vietnamese, english)) = line.split_once('\t') else {
-                continue;
-            };
-            let entry = Entry {
-                vietnamese: folded(vietnamese),
-                english: folded(english),
-            };
-            if entry.vietnamese.len() < 2 || entry.english.is_empty() {
-                continue;
-            }
-            let at = glossary.entries.len();
-            for (name, is_vietnamese) in [(&entry.vietnamese, true), (&entry.english, false)] {
-                glossary
-                    .by_first_word
-                    .entry(name[0].clone())
-                    .or_default()
-                    .push((at, is_vietnamese));
-            }
-            glossary.entries.push(entry);
+        if entry.vietnamese.len() < 2 {
+            // Folded, a single syllable is ambiguous: `tom` is tôm and tóm.
+            return Err("the Vietnamese name must have at least two syllables");
         }
-        glossary
+        if entry.english.is_empty() {
+            return Err("the English name has no word");
+        }
+        let at = self.entries.len();
+        for (name, is_vietnamese) in [(&entry.vietnamese, true), (&entry.english, false)] {
+            self.by_first_word
+                .entry(name[0].clone())
+                .or_default()
+                .push((at, is_vietnamese));
+        }
+        self.entries.push(entry);
+        Ok(())
     }
 
     /// Every glossary phrase in `text` (its words in order, as [`analysis::words`]
@@ -217,6 +261,45 @@ mod tests {
             found.words.is_empty(),
             "Vietnamese names are pairs: {found:?}"
         );
+    }
+
+    #[test]
+    fn an_exchanges_own_pairs_are_added_to_the_shipped_ones() {
+        let glossary =
+            Glossary::builtin_and("# Our specialty\n\nnước mắm\tfish sauce\r\n").unwrap();
+        assert_eq!(glossary.len(), Glossary::builtin().len() + 1);
+        let found = glossary.translate(&analysis::words("Rut ngan thoi gian u nuoc mam"));
+        assert_eq!(found.pairs, ["fish_sauce"]);
+        let found = glossary.translate(&analysis::words("Fish sauce and wastewater"));
+        assert!(found.pairs.contains(&"nuoc_mam".to_owned()), "{found:?}");
+        assert!(
+            found.pairs.contains(&"nuoc_thai".to_owned()),
+            "shipped pairs stay"
+        );
+        assert!(
+            Glossary::builtin()
+                .translate(&analysis::words("nuoc mam"))
+                .found
+                .is_empty(),
+            "the shipped glossary is unchanged"
+        );
+    }
+
+    #[test]
+    fn a_bad_line_in_an_exchanges_glossary_is_refused_with_its_number() {
+        for (text, line, reason) in [
+            ("nước mắm fish sauce", 1, "a tab"),
+            (
+                "# one\nnước mắm\tfish sauce\ntôm\tshrimp",
+                3,
+                "two syllables",
+            ),
+            ("nước mắm\t  -", 1, "no word"),
+        ] {
+            let error = Glossary::builtin_and(text).err().unwrap();
+            assert_eq!(error.line, line, "{text}");
+            assert!(error.to_string().contains(reason), "{error}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! indexer knows exactly where to resume.
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use tantivy::collector::TopDocs;
@@ -22,6 +22,7 @@ use techex_domain::taxonomy::Taxonomy;
 use crate::analysis::{self, BIGRAMS, FOLDED, STEMMED};
 use crate::document::IndexedListing;
 use crate::facet_counts::FacetTables;
+use crate::glossary::Glossary;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -125,6 +126,8 @@ pub struct ListingIndex {
     searchable_seq: AtomicI64,
     /// Facet values of the segments being searched.
     facet_tables: FacetTables,
+    /// The names searches and matches translate (`docs/matching.md`).
+    glossary: Arc<Glossary>,
 }
 
 /// The field of the facets counted by a search (`/kind/offer`, `/sector/2.7` …).
@@ -190,6 +193,7 @@ impl ListingIndex {
             fields,
             searchable_seq,
             facet_tables: FacetTables::new(FACETS_FIELD),
+            glossary: Glossary::builtin(),
         })
     }
 
@@ -207,6 +211,18 @@ impl ListingIndex {
 
     pub fn facet_tables(&self) -> &FacetTables {
         &self.facet_tables
+    }
+
+    /// The shipped glossary unless [`Self::with_glossary`] gave another.
+    pub fn glossary(&self) -> &Glossary {
+        &self.glossary
+    }
+
+    /// Searches and matches translate with `glossary` (an exchange's own pairs
+    /// added to the shipped ones).
+    pub fn with_glossary(mut self, glossary: Arc<Glossary>) -> Self {
+        self.glossary = glossary;
+        self
     }
 
     /// Makes the last commit visible to searches, with the facet values of its new

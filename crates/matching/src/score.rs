@@ -28,7 +28,7 @@ use techex_domain::taxonomy::Taxonomy;
 use crate::analysis;
 use crate::candidates;
 use crate::document::IndexedListing;
-use crate::glossary::{Glossary, Translations};
+use crate::glossary::Translations;
 use crate::index::{IndexResult, ListingIndex};
 use crate::search::{SearchFilters, TRANSLATION_WEIGHT, any_of, filter_clauses, grouped_terms};
 use crate::word_groups::WordGroupsQuery;
@@ -119,7 +119,7 @@ pub fn find_matches(
     // The source text is analysed once: for the query and for the matched terms.
     let text = source.query_text();
     let tokens = analysis::words(&text);
-    let translations = Glossary::builtin().translate(&tokens);
+    let translations = index.glossary().translate(&tokens);
     let (words, pairs) = analysis::terms_of(tokens, 400, 400);
     // A published source is in the index itself: its own words must occur in at
     // least one other listing to be worth searching for.

@@ -118,6 +118,7 @@ pub enum WordMatch {
 pub fn text_query(
     searcher: &Searcher,
     fields: &Fields,
+    glossary: &Glossary,
     text: &str,
     max_words: usize,
     max_bigrams: usize,
@@ -166,7 +167,7 @@ pub fn text_query(
             }
         }
     }
-    for translated in translated_terms(searcher, fields, text, words) {
+    for translated in translated_terms(searcher, fields, glossary, text, words) {
         // A word typed in both languages is one term, counting for every group it
         // stands for.
         match terms.iter_mut().find(|t| t.term == translated.term) {
@@ -197,12 +198,13 @@ pub fn text_query(
 fn translated_terms(
     searcher: &Searcher,
     fields: &Fields,
+    glossary: &Glossary,
     text: &str,
     words: &[String],
 ) -> Vec<GroupedTerm> {
     let tokens = analysis::words(text);
     let mut terms = Vec::new();
-    for phrase in Glossary::builtin().phrases(&tokens) {
+    for phrase in glossary.phrases(&tokens) {
         let groups: u64 = tokens[phrase.words.clone()]
             .iter()
             .filter_map(|token| words.iter().position(|w| *w == token.folded))
@@ -366,8 +368,8 @@ pub fn search(index: &ListingIndex, request: &SearchRequest) -> IndexResult<Sear
         // Only counted: no hits, facets or snippets for a page nobody sees.
         let searcher = index.searcher();
         let (unfiltered, _) = query(
+            index,
             &searcher,
-            index.fields(),
             &request.text,
             &SearchFilters::default(),
             request.today,
@@ -383,14 +385,23 @@ pub fn search(index: &ListingIndex, request: &SearchRequest) -> IndexResult<Sear
 /// The query of a search: its text (or every listing, when it has none, which is
 /// then `browsing`) under the filters.
 fn query(
+    index: &ListingIndex,
     searcher: &Searcher,
-    fields: Fields,
     text: &str,
     filters: &SearchFilters,
     today: chrono::NaiveDate,
     word_match: WordMatch,
 ) -> (BooleanQuery, bool) {
-    let text = text_query(searcher, &fields, text, 32, 32, word_match);
+    let fields = index.fields();
+    let text = text_query(
+        searcher,
+        &fields,
+        index.glossary(),
+        text,
+        32,
+        32,
+        word_match,
+    );
     let browsing = text.is_none();
     let mut clauses = filter_clauses(&fields, filters, today);
     clauses.push((Occur::Must, text.unwrap_or_else(|| Box::new(AllQuery))));
@@ -405,8 +416,8 @@ fn search_with(
     let fields = index.fields();
     let searcher = index.searcher();
     let (query, browsing) = query(
+        index,
         &searcher,
-        fields,
         &request.text,
         &request.filters,
         request.today,
