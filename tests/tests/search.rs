@@ -160,6 +160,12 @@ fn matches_rank_offers_for_a_need_and_explain_them(db: &TestDatabase) {
     let mut need = listing_body("need", "Can cong nghe xu ly nuoc thai nhuom");
     need["summary"] =
         json!("Nuoc thai nha may nhuom co mau va COD cao, can giai phap cong suat 200 m3/ngay.");
+    // Its own description and keywords, as a real need has: with the offers'
+    // (the shared test body), those words tied with `nuoc thai` for the rarest,
+    // and deleted copies of re-indexed listings, which count until a merge,
+    // decided which were shown.
+    need["description"] = json!("Nha may nhuom vai cotton, can dat QCVN 13:2015 cot A.");
+    need["keywords"] = json!(["nhuom", "COD"]);
     need["trl"] = json!(8);
     let need_id = s.publish(&x.enterprise, &x.operator, &need);
     // The enterprise's own offer must never be proposed to it.
