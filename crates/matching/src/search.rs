@@ -134,38 +134,16 @@ pub fn text_query(
         return terms_query(fields, &[], &stems, &pairs);
     }
     let words = &words[..words.len().min(WordGroupsQuery::MAX_GROUPS)];
-    let term = |field: Field, text: &str, boost: Score, groups: u64| GroupedTerm {
-        term: Term::from_field_text(field, text),
-        boost,
-        groups,
-    };
     let mut terms = Vec::new();
     for (group, word) in words.iter().enumerate() {
-        let group = GroupedTerm::group(group);
-        let stems = analysis::stemmed_terms(word);
-        for (field, stem_field, boost) in [
-            (fields.title, fields.title_stem, TITLE_BOOST),
-            (fields.body, fields.body_stem, BODY_BOOST),
-        ] {
-            let word_term = Term::from_field_text(field, word);
-            match stems.as_slice() {
-                [stem]
-                    if same_listings(
-                        searcher,
-                        &word_term,
-                        &Term::from_field_text(stem_field, stem),
-                    ) =>
-                {
-                    terms.push(term(field, word, boost * (1.0 + STEM_BOOST), group));
-                }
-                _ => {
-                    terms.push(term(field, word, boost, group));
-                    for stem in &stems {
-                        terms.push(term(stem_field, stem, boost * STEM_BOOST, group));
-                    }
-                }
-            }
-        }
+        push_word_terms(
+            &mut terms,
+            searcher,
+            fields,
+            word,
+            GroupedTerm::group(group),
+            1.0,
+        );
     }
     for translated in translated_terms(searcher, fields, glossary, text, words) {
         // A word typed in both languages is one term, counting for every group it
@@ -175,11 +153,11 @@ pub fn text_query(
             None => terms.push(translated),
         }
     }
-    terms.extend(
-        pairs
-            .iter()
-            .map(|pair| term(fields.bigrams, pair, SEARCH_BIGRAM_BOOST, 0)),
-    );
+    terms.extend(pairs.iter().map(|pair| GroupedTerm {
+        term: Term::from_field_text(fields.bigrams, pair),
+        boost: SEARCH_BIGRAM_BOOST,
+        groups: 0,
+    }));
     let required = match (word_match, words.len()) {
         (WordMatch::Half, n) => n.div_ceil(2).max(1),
         (WordMatch::Most, n @ 0..=2) => n,
@@ -212,27 +190,72 @@ fn translated_terms(
         if groups == 0 {
             continue;
         }
-        let term = |field: Field, text: &str, boost: Score| GroupedTerm {
-            term: Term::from_field_text(field, text),
-            boost: boost * TRANSLATION_WEIGHT,
-            groups,
-        };
         if let [word] = phrase.other {
-            terms.push(term(fields.title, word, TITLE_BOOST));
-            terms.push(term(fields.body, word, BODY_BOOST));
-            for stem in analysis::stemmed_terms(word) {
-                terms.push(term(fields.title_stem, &stem, STEM_BOOST * TITLE_BOOST));
-                terms.push(term(fields.body_stem, &stem, STEM_BOOST));
-            }
+            push_word_terms(
+                &mut terms,
+                searcher,
+                fields,
+                word,
+                groups,
+                TRANSLATION_WEIGHT,
+            );
         } else if let Some(pair) = phrase.other_pairs().min_by_key(|pair| {
             searcher
                 .doc_freq(&Term::from_field_text(fields.bigrams, pair))
                 .unwrap_or(0)
         }) {
-            terms.push(term(fields.bigrams, &pair, SEARCH_BIGRAM_BOOST));
+            terms.push(GroupedTerm {
+                term: Term::from_field_text(fields.bigrams, &pair),
+                boost: SEARCH_BIGRAM_BOOST * TRANSLATION_WEIGHT,
+                groups,
+            });
         }
     }
     terms
+}
+
+/// Adds a searched word's terms, counting for `groups`, their boosts times
+/// `weight`: the word in the title and in the body, and its English stems in the
+/// stemmed fields, unless a stem has the word's very listings (see
+/// [`same_listings`]).
+fn push_word_terms(
+    terms: &mut Vec<GroupedTerm>,
+    searcher: &Searcher,
+    fields: &Fields,
+    word: &str,
+    groups: u64,
+    weight: Score,
+) {
+    let mut term = |field: Field, text: &str, boost: Score| {
+        terms.push(GroupedTerm {
+            term: Term::from_field_text(field, text),
+            boost: boost * weight,
+            groups,
+        });
+    };
+    let stems = analysis::stemmed_terms(word);
+    for (field, stem_field, boost) in [
+        (fields.title, fields.title_stem, TITLE_BOOST),
+        (fields.body, fields.body_stem, BODY_BOOST),
+    ] {
+        match stems.as_slice() {
+            [stem]
+                if same_listings(
+                    searcher,
+                    &Term::from_field_text(field, word),
+                    &Term::from_field_text(stem_field, stem),
+                ) =>
+            {
+                term(field, word, boost * (1.0 + STEM_BOOST));
+            }
+            _ => {
+                term(field, word, boost);
+                for stem in &stems {
+                    term(stem_field, stem, boost * STEM_BOOST);
+                }
+            }
+        }
+    }
 }
 
 /// Whether a word's stem occurs in exactly the listings that have the word (true
