@@ -185,8 +185,13 @@ fn pairs(words: &[Word], keep: impl Fn(&[Word]) -> bool) -> Vec<String> {
 
 /// The distinct pairs of a search's text, function words included, capped.
 pub fn query_pairs(text: &str, max: usize) -> Vec<String> {
+    pairs_of(&words(text), max)
+}
+
+/// [`query_pairs`] of a text's [`words`].
+pub fn pairs_of(words: &[Word], max: usize) -> Vec<String> {
     let mut seen = BTreeSet::new();
-    bigrams(&words(text))
+    bigrams(words)
         .into_iter()
         .filter(|b| seen.insert(b.clone()))
         .take(max)

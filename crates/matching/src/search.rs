@@ -124,8 +124,10 @@ pub fn text_query(
     max_bigrams: usize,
     word_match: WordMatch,
 ) -> Option<Box<dyn Query>> {
-    let (words, _) = analysis::query_terms(text, max_words, 0);
-    let pairs = analysis::query_pairs(text, max_bigrams);
+    // The text is analysed once, for its words, its pairs and its glossary phrases.
+    let tokens = analysis::words(text);
+    let pairs = analysis::pairs_of(&tokens, max_bigrams);
+    let (words, _) = analysis::terms_of(tokens.clone(), max_words, 0);
     if words.is_empty() {
         let stems: Vec<String> = analysis::stemmed_terms(text)
             .into_iter()
@@ -145,7 +147,7 @@ pub fn text_query(
             1.0,
         );
     }
-    for translated in translated_terms(searcher, fields, glossary, text, words) {
+    for translated in translated_terms(searcher, fields, glossary, &tokens, words) {
         // A word typed in both languages is one term, counting for every group it
         // stands for.
         match terms.iter_mut().find(|t| t.term == translated.term) {
@@ -177,12 +179,11 @@ fn translated_terms(
     searcher: &Searcher,
     fields: &Fields,
     glossary: &Glossary,
-    text: &str,
+    tokens: &[analysis::Word],
     words: &[String],
 ) -> Vec<GroupedTerm> {
-    let tokens = analysis::words(text);
     let mut terms = Vec::new();
-    for phrase in glossary.phrases(&tokens) {
+    for phrase in glossary.phrases(tokens) {
         let groups: u64 = tokens[phrase.words.clone()]
             .iter()
             .filter_map(|token| words.iter().position(|w| *w == token.folded))
