@@ -147,19 +147,19 @@ pub fn text_query(
             1.0,
         );
     }
-    for translated in translated_terms(searcher, fields, glossary, &tokens, words) {
-        // A word typed in both languages is one term, counting for every group it
-        // stands for.
-        match terms.iter_mut().find(|t| t.term == translated.term) {
-            Some(known) => known.groups |= translated.groups,
-            None => terms.push(translated),
-        }
-    }
     terms.extend(pairs.iter().map(|pair| GroupedTerm {
         term: Term::from_field_text(fields.bigrams, pair),
         boost: SEARCH_BIGRAM_BOOST,
         groups: 0,
     }));
+    for translated in translated_terms(searcher, fields, glossary, &tokens, words) {
+        // A word or pair typed in both languages (`bơm nhiệt heat pump`) is one
+        // term, scored once and counting for every group it stands for.
+        match terms.iter_mut().find(|t| t.term == translated.term) {
+            Some(known) => known.groups |= translated.groups,
+            None => terms.push(translated),
+        }
+    }
     let required = match (word_match, words.len()) {
         (WordMatch::Half, n) => n.div_ceil(2).max(1),
         (WordMatch::Most, n @ 0..=2) => n,

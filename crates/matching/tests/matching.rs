@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDate, Utc};
 use techex_domain::listing::{ListingKind, Price, TransferMode};
 use techex_matching::score::find_matches;
-use techex_matching::search::{SearchFilters, SearchRequest, search};
+use techex_matching::search::{SearchFilters, SearchRequest, WordMatch, search, text_query};
 use techex_matching::{IndexedListing, ListingIndex, MatchWeights};
 
 fn today() -> NaiveDate {
@@ -189,6 +189,31 @@ fn a_search_finds_listings_in_the_other_language_through_the_glossary() {
             .iter()
             .all(|h| h.id != "o4")
     );
+}
+
+/// Typed in both languages, a phrase and its translation are the same terms:
+/// each is read and scored once.
+#[test]
+fn a_query_in_both_languages_reads_each_term_once() {
+    let index = corpus();
+    let query = text_query(
+        &index.searcher(),
+        &index.fields(),
+        index.glossary(),
+        "bơm nhiệt heat pump, máy sấy dryer",
+        32,
+        32,
+        WordMatch::Most,
+    )
+    .unwrap();
+    let mut terms = Vec::new();
+    query.query_terms(&mut |term, _| terms.push(term.clone()));
+    let all = terms.len();
+    terms.sort();
+    terms.dedup();
+    assert_eq!(terms.len(), all, "a term is read twice");
+    let found = search(&index, &request("bơm nhiệt heat pump, máy sấy dryer")).unwrap();
+    assert_eq!(ids(&found.hits), ["o3"]);
 }
 
 #[test]
