@@ -25,8 +25,9 @@ pub const MAX_RESULT_WINDOW: i64 = 10_000;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SearchQuery {
-    /// Any text, in Vietnamese or English, with or without diacritics; empty browses
-    /// the newest listings.
+    /// Any text, in Vietnamese or English, with or without diacritics; listings in
+    /// the other language are found through the glossary. Empty browses the newest
+    /// listings.
     pub q: Option<String>,
     /// offer or need.
     pub kind: Option<String>,
