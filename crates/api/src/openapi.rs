@@ -24,6 +24,7 @@ use crate::routes;
         routes::auth::reset_password,
         routes::me::change_password,
         routes::me::me,
+        routes::me::update,
         routes::organisations::list,
         routes::organisations::get,
         routes::organisations::verify,

@@ -49,10 +49,11 @@ pub enum AuditAction {
     PasswordResetIssued,
     PasswordReset,
     OrganisationUpdated,
+    ProfileUpdated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 39] = [
+    pub const ALL: [AuditAction; 40] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -92,6 +93,7 @@ impl AuditAction {
         Self::PasswordResetIssued,
         Self::PasswordReset,
         Self::OrganisationUpdated,
+        Self::ProfileUpdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -135,6 +137,7 @@ impl AuditAction {
             Self::PasswordResetIssued => "password_reset_issued",
             Self::PasswordReset => "password_reset",
             Self::OrganisationUpdated => "organisation_updated",
+            Self::ProfileUpdated => "profile_updated",
         }
     }
 }

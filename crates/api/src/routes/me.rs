@@ -1,10 +1,11 @@
-//! The signed-in user's own account, and changing its password.
+//! The signed-in user's own account: reading it, correcting their name, changing
+//! their password.
 
 use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use techex_domain::{AuditAction, NewAuditEntry, Password, ValidationErrors};
+use techex_domain::{AuditAction, FullName, NewAuditEntry, Password, ValidationErrors};
 use techex_store::repo::{audit, listings, organisations, password_resets, users};
 use techex_store::store::write_transaction;
 use utoipa::ToSchema;
@@ -28,6 +29,79 @@ pub async fn me(state: web::Data<AppState>, auth: AuthUser) -> Result<HttpRespon
         .await?;
     Ok(HttpResponse::Ok().json(AccountView {
         user: auth.user.into(),
+        organisation: organisation.into(),
+    }))
+}
+
+/// What a user may change of their own account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    /// 1–200 characters.
+    #[schema(required = true)]
+    pub full_name: Option<String>,
+    /// Not changeable: the address is the sign-in name and where invitations and
+    /// contact details go. Refused with a reason.
+    #[schema(value_type = Option<String>)]
+    pub email: Option<serde_json::Value>,
+    /// Not changeable here: operators assign roles. Refused with a reason.
+    #[schema(value_type = Option<String>)]
+    pub role: Option<serde_json::Value>,
+}
+
+/// Corrects the signed-in user's name, as colleagues, operators and the other
+/// side of an accepted interest see it.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    request_body = ProfilePatch,
+    responses(
+        (status = 200, body = AccountView),
+        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json", description = "invalid fields, each named"),
+        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: AuthUser,
+    JsonBody(patch): JsonBody<ProfilePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = ValidationErrors::new();
+    if patch.email.is_some() {
+        errors.add(
+            "email",
+            "cannot be changed: it is the sign-in name; a new address needs a new account, by invitation",
+        );
+    }
+    if patch.role.is_some() {
+        errors.add("role", "cannot be changed here: operators assign roles");
+    }
+    let full_name = errors.check(
+        "full_name",
+        required(&patch.full_name).and_then(FullName::parse),
+    );
+    let (Some(full_name), true) = (full_name, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let user = auth.user.id;
+    let organisation = auth.user.organisation_id;
+    let client_ip = state.client_ip(&req);
+    let (user, organisation) = state
+        .db(move |conn| {
+            write_transaction(conn, |conn| {
+                let updated = users::set_full_name(conn, user, full_name.as_str())?;
+                audit::append(
+                    conn,
+                    &NewAuditEntry::new(AuditAction::ProfileUpdated)
+                        .actor(user)
+                        .object("user", user)
+                        .detail(format!("full name {:?}", updated.full_name))
+                        .client_ip(client_ip),
+                )?;
+                Ok::<_, ApiError>((updated, organisations::get(conn, organisation)?))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(AccountView {
+        user: user.into(),
         organisation: organisation.into(),
     }))
 }

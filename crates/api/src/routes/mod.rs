@@ -67,7 +67,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: BodyLimits) {
                 .service(
                     web::resource("/invitations/{id}").route(web::delete().to(invitations::revoke)),
                 )
-                .service(web::resource("/me").route(web::get().to(me::me)))
+                .service(
+                    web::resource("/me")
+                        .route(web::get().to(me::me))
+                        .route(web::patch().to(me::update)),
+                )
                 .service(web::resource("/me/password").route(web::post().to(me::change_password)))
                 .service(web::resource("/organisations").route(web::get().to(organisations::list)))
                 .service(

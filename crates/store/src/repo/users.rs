@@ -165,6 +165,16 @@ pub fn set_role(conn: &mut DbConnection, id: UserId, role: Role) -> StoreResult<
     get(conn, id)
 }
 
+pub fn set_full_name(conn: &mut DbConnection, id: UserId, full_name: &str) -> StoreResult<User> {
+    let changed = diesel::update(u::users.find(id.to_string()))
+        .set((u::full_name.eq(full_name), u::updated_at.eq(time::now())))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(crate::StoreError::NotFound);
+    }
+    get(conn, id)
+}
+
 /// The organisation's first (oldest) user, if any.
 pub fn first_of_organisation(
     conn: &mut DbConnection,
