@@ -206,10 +206,8 @@ fn eval(settings: &Settings, dir: &std::path::Path, per_query: bool) -> anyhow::
     let report = eval::evaluate(&dataset, &settings.matching, &glossary)?;
     let mut json = serde_json::to_value(&report)?;
     if per_query {
-        json["per_query"] =
-            serde_json::to_value(eval::per_query(&dataset, &settings.matching, &glossary)?)?;
-        json["search_per_query"] =
-            serde_json::to_value(eval::search_per_query(&dataset, &glossary)?)?;
+        json["per_query"] = serde_json::to_value(&report.per_query.matches)?;
+        json["search_per_query"] = serde_json::to_value(&report.per_query.search)?;
     }
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())

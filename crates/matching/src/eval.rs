@@ -209,25 +209,39 @@ pub struct Report {
     pub search: Scores,
     /// Plain BM25 over title + text with tantivy's default analyzer, for comparison.
     pub bm25_baseline: Scores,
+    /// Each query's scores, for looking into failures (`techex eval --per-query`).
+    #[serde(skip)]
+    pub per_query: PerQuery,
 }
 
-/// Runs the evaluation with `weights`.
+/// Query id → its scores, for the matches and for the search.
+#[derive(Debug, Default)]
+pub struct PerQuery {
+    pub matches: BTreeMap<String, Scores>,
+    pub search: BTreeMap<String, Scores>,
+}
+
+/// Runs the evaluation with `weights`: the matches and the search on one index.
 pub fn evaluate(
     dataset: &Dataset,
     weights: &MatchWeights,
     glossary: &Arc<Glossary>,
 ) -> Result<Report, EvalError> {
-    let techex: Vec<Scores> = per_query(dataset, weights, glossary)?
-        .into_values()
-        .collect();
-    let search: Vec<Scores> = search_per_query(dataset, glossary)?.into_values().collect();
+    let index = indexed(dataset, glossary)?;
+    let per_query = PerQuery {
+        matches: match_scores(&index, dataset, weights)?,
+        search: search_scores(&index, dataset)?,
+    };
     let baseline = baseline(dataset)?;
+    let mean_of =
+        |scores: &BTreeMap<String, Scores>| mean(&scores.values().copied().collect::<Vec<_>>());
     Ok(Report {
-        queries: techex.len(),
+        queries: per_query.matches.len(),
         documents: dataset.corpus.len(),
-        techex: mean(&techex),
-        search: mean(&search),
+        techex: mean_of(&per_query.matches),
+        search: mean_of(&per_query.search),
         bm25_baseline: mean(&baseline),
+        per_query,
     })
 }
 
@@ -353,17 +367,16 @@ fn indexed(dataset: &Dataset, glossary: &Arc<Glossary>) -> Result<ListingIndex, 
     Ok(index)
 }
 
-/// Per-query scores of the matches, for looking into failures.
-pub fn per_query(
+/// Each judged query's scores for its matches.
+fn match_scores(
+    index: &ListingIndex,
     dataset: &Dataset,
     weights: &MatchWeights,
-    glossary: &Arc<Glossary>,
 ) -> Result<BTreeMap<String, Scores>, EvalError> {
-    let index = indexed(dataset, glossary)?;
     let today = chrono::Utc::now().date_naive();
     let mut out = BTreeMap::new();
     for query in judged(dataset) {
-        let ranked: Vec<String> = find_matches(&index, query, weights, today, 100)?
+        let ranked: Vec<String> = find_matches(index, query, weights, today, 100)?
             .into_iter()
             .map(|m| m.listing.id)
             .collect();
@@ -375,13 +388,12 @@ pub fn per_query(
     Ok(out)
 }
 
-/// Per-query scores of each need's search words typed into the search, for
+/// Each judged query's scores for its search words typed into the search, for
 /// listings of the other kind, the first 100 results.
-pub fn search_per_query(
+fn search_scores(
+    index: &ListingIndex,
     dataset: &Dataset,
-    glossary: &Arc<Glossary>,
 ) -> Result<BTreeMap<String, Scores>, EvalError> {
-    let index = indexed(dataset, glossary)?;
     let mut out = BTreeMap::new();
     for query in judged(dataset) {
         let request = SearchRequest {
@@ -398,7 +410,7 @@ pub fn search_per_query(
             offset: 0,
             limit: 100,
         };
-        let ranked: Vec<String> = search(&index, &request)?
+        let ranked: Vec<String> = search(index, &request)?
             .hits
             .into_iter()
             .map(|hit| hit.id)
