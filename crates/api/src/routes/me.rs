@@ -14,6 +14,7 @@ use crate::auth::AuthUser;
 use crate::extract::JsonBody;
 use crate::problem::ApiError;
 use crate::routes::auth::{required, too_many_attempts};
+use crate::routes::{Unchangeable, refuse_unchangeable};
 use crate::state::AppState;
 use crate::views::AccountView;
 
@@ -43,10 +44,10 @@ pub struct ProfilePatch {
     /// Not changeable: the address is the sign-in name and where invitations and
     /// contact details go. Refused with a reason.
     #[schema(value_type = Option<String>)]
-    pub email: Option<serde_json::Value>,
+    pub email: Unchangeable,
     /// Not changeable here: operators assign roles. Refused with a reason.
     #[schema(value_type = Option<String>)]
-    pub role: Option<serde_json::Value>,
+    pub role: Unchangeable,
 }
 
 /// Corrects the signed-in user's name, as colleagues, operators and the other
@@ -65,15 +66,21 @@ pub async fn update(
     JsonBody(patch): JsonBody<ProfilePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = ValidationErrors::new();
-    if patch.email.is_some() {
-        errors.add(
-            "email",
-            "cannot be changed: it is the sign-in name; a new address needs a new account, by invitation",
-        );
-    }
-    if patch.role.is_some() {
-        errors.add("role", "cannot be changed here: operators assign roles");
-    }
+    refuse_unchangeable(
+        &mut errors,
+        &[
+            (
+                "email",
+                &patch.email,
+                "cannot be changed: it is the sign-in name; a new address needs a new account, by invitation",
+            ),
+            (
+                "role",
+                &patch.role,
+                "cannot be changed here: operators assign roles",
+            ),
+        ],
+    );
     let full_name = errors.check(
         "full_name",
         required(&patch.full_name).and_then(FullName::parse),

@@ -21,6 +21,7 @@ pub mod webhooks;
 
 use actix_web::web;
 use serde::Deserialize;
+use techex_domain::ValidationErrors;
 use techex_store::PageRequest;
 use utoipa::IntoParams;
 
@@ -216,6 +217,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: BodyLimits) {
                         .route(web::get().to(webhooks::deliveries)),
                 ),
         );
+}
+
+/// A field a PATCH body may name but not change there: any value sent is refused
+/// with a reason (see [`refuse_unchangeable`]) rather than ignored, so a client
+/// never believes it changed.
+pub type Unchangeable = Option<serde_json::Value>;
+
+/// Names each field that was sent but cannot be changed, with the reason why.
+pub fn refuse_unchangeable(errors: &mut ValidationErrors, fields: &[(&str, &Unchangeable, &str)]) {
+    for (field, sent, reason) in fields {
+        if sent.is_some() {
+            errors.add(*field, *reason);
+        }
+    }
 }
 
 /// `page` and `per_page`, shared by every list.

@@ -16,7 +16,7 @@ use crate::auth::extract::{deny, not_found};
 use crate::auth::{AuthUser, OperatorUser};
 use crate::extract::{JsonBody, OptionalJsonBody, Query, path_id};
 use crate::problem::ApiError;
-use crate::routes::Paging;
+use crate::routes::{Paging, Unchangeable, refuse_unchangeable};
 use crate::state::AppState;
 use crate::views::{OrganisationView, PageView, UserView};
 
@@ -151,10 +151,10 @@ pub struct OrganisationPatch {
     pub website: Option<String>,
     /// Not changeable here: what an operator verified. Refused with a reason.
     #[schema(value_type = Option<String>)]
-    pub name: Option<serde_json::Value>,
+    pub name: Unchangeable,
     /// Not changeable here. Refused with a reason.
     #[schema(value_type = Option<String>)]
-    pub kind: Option<serde_json::Value>,
+    pub kind: Unchangeable,
 }
 
 /// Corrects an organisation's province, country or website: by its members and by
@@ -176,14 +176,14 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = visible_organisation(&req, &auth, &id).await?;
     let mut errors = ValidationErrors::new();
-    for (field, sent) in [("name", &patch.name), ("kind", &patch.kind)] {
-        if sent.is_some() {
-            errors.add(
-                field,
-                "cannot be changed: an operator verified it; ask the exchange",
-            );
-        }
-    }
+    let verified = "cannot be changed: an operator verified it; ask the exchange";
+    refuse_unchangeable(
+        &mut errors,
+        &[
+            ("name", &patch.name, verified),
+            ("kind", &patch.kind, verified),
+        ],
+    );
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
