@@ -79,8 +79,33 @@ pub fn normalise(text: &str) -> String {
 
 /// The distinct English stems of `text`'s content words (for the `*_stem` fields).
 pub fn stemmed_terms(text: &str) -> Vec<String> {
+    distinct_stems(analysed(stemmed_analyzer(), text))
+}
+
+/// [`stemmed_terms`] of a text already analysed into [`words`]: its folded words
+/// stemmed as the stemmed analyzer stems them, without reading the text again (a
+/// match's source is a whole description).
+pub fn stems_of(words: &[Word]) -> Vec<String> {
+    let mut stemmer = TextAnalyzer::builder(WhitespaceTokenizer::default())
+        .filter(Stemmer::new(Language::English))
+        .build();
+    let mut stemmed = Vec::with_capacity(words.len());
+    for word in words {
+        let mut stream = stemmer.token_stream(&word.folded);
+        // A folded word is one token: no whitespace survives the word tokenizer.
+        if stream.advance() {
+            stemmed.push(Word {
+                folded: stream.token().text.clone(),
+                stop: word.stop,
+            });
+        }
+    }
+    distinct_stems(stemmed)
+}
+
+fn distinct_stems(stemmed: Vec<Word>) -> Vec<String> {
     let mut seen = BTreeSet::new();
-    analysed(stemmed_analyzer(), text)
+    stemmed
         .into_iter()
         .filter(|w| !w.stop && w.folded.chars().count() > 2)
         .filter(|w| seen.insert(w.folded.clone()))
@@ -328,6 +353,19 @@ mod tests {
             query_pairs("vật liệu từ tính, từ tính", 10),
             ["vat_lieu", "lieu_tu", "tu_tinh", "tinh_tu"]
         );
+    }
+
+    #[test]
+    fn stems_of_analysed_words_are_the_stemmed_analyzers() {
+        for text in [
+            "The treatments of wastewaters and the treated sludge, treating it",
+            "Công nghệ xử lý nước thải dệt nhuộm; máy sấy bơm nhiệt",
+            "Cong nghe xu ly nuoc thai co khi chinh xac, drying dryers dried",
+            "nu\u{031b}\u{0301}o\u{031b}c tha\u{0309}i and COD 900-1200 mg/L, 5G IoT-sensors",
+            "",
+        ] {
+            assert_eq!(stems_of(&words(text)), stemmed_terms(text), "{text}");
+        }
     }
 
     #[test]

@@ -120,6 +120,7 @@ pub fn find_matches(
     let text = source.query_text();
     let tokens = analysis::words(&text);
     let translations = index.glossary().translate(&tokens);
+    let stems = analysis::stems_of(&tokens);
     let (words, pairs) = analysis::terms_of(tokens, 400, 400);
     // A published source is in the index itself: its own words must occur in at
     // least one other listing to be worth searching for.
@@ -128,8 +129,8 @@ pub fn find_matches(
     let (salient, telling) = salient_query(
         &searcher,
         &fields,
-        &text,
         &words,
+        &stems,
         &pairs,
         &translations,
         min_doc_freq,
@@ -214,13 +215,12 @@ const SALIENT_BIGRAMS: usize = 16;
 fn salient_query(
     searcher: &tantivy::Searcher,
     fields: &crate::index::Fields,
-    text: &str,
     words: &[String],
+    stems: &[String],
     pairs: &[String],
     translations: &Translations,
     min_doc_freq: u64,
 ) -> (Option<Box<dyn Query>>, Vec<String>) {
-    let stems = analysis::stemmed_terms(text);
     // A description yields hundreds of distinct terms: each is looked up in the
     // field's term dictionaries directly, and only the few kept are ordered.
     let rarest = |terms: &[String], field: tantivy::schema::Field, keep: usize| -> Vec<String> {
@@ -259,7 +259,7 @@ fn salient_query(
         .cloned()
         .collect();
     let words = rarest(&words, fields.body, SALIENT_WORDS);
-    let stems = rarest(&stems, fields.body_stem, SALIENT_STEMS);
+    let stems = rarest(stems, fields.body_stem, SALIENT_STEMS);
     let pairs = rarest(pairs, fields.bigrams, SALIENT_BIGRAMS);
     let mut terms = grouped_terms(fields, &words, &stems, &pairs, 1.0);
     // The other language's names of the source's phrases, in any listing.
