@@ -1,7 +1,8 @@
 //! An organisation corrects its profile, end to end on both backends: its members
 //! and operators change the province, country and website, each checked as at
-//! registration; the name and kind operators verified are not changed; another
-//! organisation's members see nothing.
+//! registration; only operators rename it, never to another verified
+//! organisation's name; its kind is not changed; another organisation's members
+//! see nothing.
 
 #![expect(clippy::unwrap_used, reason = "a failed step is a failed test")]
 
@@ -86,7 +87,91 @@ fn bad_corrections_are_refused_and_change_nothing(db: &TestDatabase) {
     assert_eq!(read.body["website"], Value::Null);
 }
 
+fn operators_rename_an_organisation_and_members_cannot(db: &TestDatabase) {
+    let x = Exchange::start(db, &[]);
+    let s = &x.server;
+    let org_of = |token: &str| {
+        let me = s.get("/api/v1/me").bearer(token).send();
+        me.body["organisation"]["id"].as_str().unwrap().to_owned()
+    };
+    let institute = org_of(&x.institute);
+    let enterprise = org_of(&x.enterprise);
+    let verified = s
+        .post(&format!("/api/v1/organisations/{enterprise}/verify"))
+        .bearer(&x.operator)
+        .send();
+    assert_eq!(verified.status, 200, "{}", verified.text);
+
+    // A member may not rename its own organisation, even alone.
+    let refused = patch(s, &x.institute, &institute, &json!({"name": "Viện Mới"}));
+    refused.assert_problem(400, "validation");
+    assert_eq!(refused.error_fields(), ["name"], "{}", refused.text);
+    // An operator may not give it another verified organisation's name, nor a
+    // blank one, nor change its kind; none of these changes anything.
+    patch(
+        s,
+        &x.operator,
+        &institute,
+        &json!({"name": "Công ty Dệt may Hòa Bình", "website": "https://iet.ac.vn"}),
+    )
+    .assert_problem(409, "conflict");
+    for (body, field) in [
+        (json!({"name": "   "}), "name"),
+        (json!({"name": "x".repeat(500)}), "name"),
+        (json!({"name": "Viện Mới", "kind": "enterprise"}), "kind"),
+    ] {
+        let reply = patch(s, &x.operator, &institute, &body);
+        reply.assert_problem(400, "validation");
+        assert_eq!(reply.error_fields(), [field], "{body}: {}", reply.text);
+    }
+    let unchanged = s
+        .get(&format!("/api/v1/organisations/{institute}"))
+        .bearer(&x.institute)
+        .send();
+    assert_eq!(unchanged.body["name"], "Viện Công nghệ Môi trường");
+    assert_eq!(unchanged.body["website"], Value::Null);
+
+    // The operator renames it: its members see the new name, and the audit log
+    // keeps the old one.
+    let renamed = patch(
+        s,
+        &x.operator,
+        &institute,
+        &json!({"name": "  Viện Công nghệ Môi trường và Tài nguyên  "}),
+    );
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    assert_eq!(
+        renamed.body["name"], "Viện Công nghệ Môi trường và Tài nguyên",
+        "trimmed as at registration"
+    );
+    assert_eq!(renamed.body["kind"], "research_institute");
+    let me = s.get("/api/v1/me").bearer(&x.institute).send();
+    assert_eq!(
+        me.body["organisation"]["name"],
+        "Viện Công nghệ Môi trường và Tài nguyên"
+    );
+    let audit = s
+        .get("/api/v1/audit?action=organisation_updated")
+        .bearer(&x.operator)
+        .send();
+    assert_eq!(audit.body["total"], 1, "{}", audit.text);
+    let detail = audit.body["items"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("renamed from \"Viện Công nghệ Môi trường\""),
+        "{detail}"
+    );
+    // The same name again is no rename, and no conflict with itself.
+    let again = patch(
+        s,
+        &x.operator,
+        &institute,
+        &json!({"name": "Viện Công nghệ Môi trường và Tài nguyên"}),
+    );
+    assert_eq!(again.status, 200, "{}", again.text);
+}
+
 techex_store::on_both_backends!(
     members_and_operators_correct_the_profile,
     bad_corrections_are_refused_and_change_nothing,
+    operators_rename_an_organisation_and_members_cannot,
 );

@@ -139,7 +139,7 @@ pub async fn members(
 }
 
 /// The profile fields an organisation may correct; an absent field is kept, an
-/// empty string clears it.
+/// empty string clears the province or the website.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationPatch {
@@ -149,16 +149,18 @@ pub struct OrganisationPatch {
     pub country: Option<String>,
     /// http:// or https:// address.
     pub website: Option<String>,
-    /// Not changeable here: what an operator verified. Refused with a reason.
-    #[schema(value_type = Option<String>)]
-    pub name: Unchangeable,
-    /// Not changeable here. Refused with a reason.
+    /// Operators only (a renamed university, a misspelt registration): the name is
+    /// what operators verified, so members are refused with a reason. Checked as at
+    /// registration; another verified organisation's name is a 409.
+    pub name: Option<String>,
+    /// Not changeable: what the organisation is, which operators verified. Refused
+    /// with a reason.
     #[schema(value_type = Option<String>)]
     pub kind: Unchangeable,
 }
 
 /// Corrects an organisation's province, country or website: by its members and by
-/// operators. Its name and kind, which operators verified, are not changed here.
+/// operators. Operators may also rename it; its kind is not changed.
 #[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "organisations", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "organisation id")),
     request_body = OrganisationPatch,
@@ -166,6 +168,7 @@ pub struct OrganisationPatch {
         (status = 200, body = OrganisationView),
         (status = 400, body = crate::problem::Problem, content_type = "application/problem+json", description = "invalid fields, each named"),
         (status = 404, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::problem::Problem, content_type = "application/problem+json", description = "another verified organisation has that name"),
     ))]
 pub async fn update(
     state: web::Data<AppState>,
@@ -177,13 +180,10 @@ pub async fn update(
     let id = visible_organisation(&req, &auth, &id).await?;
     let mut errors = ValidationErrors::new();
     let verified = "cannot be changed: an operator verified it; ask the exchange";
-    refuse_unchangeable(
-        &mut errors,
-        &[
-            ("name", &patch.name, verified),
-            ("kind", &patch.kind, verified),
-        ],
-    );
+    if patch.name.is_some() && !auth.actor().role.is_operator() {
+        errors.add("name", verified);
+    }
+    refuse_unchangeable(&mut errors, &[("kind", &patch.kind, verified)]);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -195,13 +195,29 @@ pub async fn update(
     // only with its country.
     let kind = current.kind.as_str();
     let checked = NewOrganisation::parse(OrganisationInput {
-        name: Some(&current.name),
+        name: Some(patch.name.as_deref().unwrap_or(&current.name)),
         kind: Some(kind),
         province: patch.province.as_deref().or(current.province.as_deref()),
         country: patch.country.as_deref().or(Some(&current.country)),
         website: patch.website.as_deref().or(current.website.as_deref()),
     })
     .map_err(ApiError::Validation)?;
+    let renamed = (checked.name != current.name).then(|| current.name.clone());
+    if renamed.is_some() {
+        // As at registration: two verified organisations of one name could not be
+        // told apart by the members who join them or the enterprises that read it.
+        let name = checked.name.clone();
+        let taken = state
+            .db(move |conn| organisations::find_by_name(conn, &name, None))
+            .await?
+            .is_some_and(|other| other.id != id);
+        if taken {
+            return Err(ApiError::Conflict(format!(
+                "name: another verified organisation is named '{}'",
+                checked.name
+            )));
+        }
+    }
     let actor = auth.user.id;
     let client_ip = state.client_ip(&req);
     let updated = state
@@ -210,17 +226,23 @@ pub async fn update(
                 let updated = organisations::update_profile(
                     conn,
                     id,
-                    checked.province.as_deref(),
-                    &checked.country,
-                    checked.website.as_deref(),
+                    organisations::Profile {
+                        name: &checked.name,
+                        province: checked.province.as_deref(),
+                        country: &checked.country,
+                        website: checked.website.as_deref(),
+                    },
                 )?;
+                let renamed = renamed
+                    .map(|old| format!("renamed from {old:?} to {:?}; ", updated.name))
+                    .unwrap_or_default();
                 audit::append(
                     conn,
                     &NewAuditEntry::new(AuditAction::OrganisationUpdated)
                         .actor(actor)
                         .object("organisation", id)
                         .detail(format!(
-                            "province {:?}, country {}, website {:?}",
+                            "{renamed}province {:?}, country {}, website {:?}",
                             updated.province, updated.country, updated.website
                         ))
                         .client_ip(client_ip),

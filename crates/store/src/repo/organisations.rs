@@ -119,20 +119,27 @@ pub fn verify(
     Ok((get(conn, id)?, changed > 0))
 }
 
-/// Replaces the profile fields an organisation may correct after registering: its
-/// province, country and website (its name and kind stay as verified).
+/// The fields of an organisation's profile that change after it registered (its
+/// kind does not).
+pub struct Profile<'a> {
+    pub name: &'a str,
+    pub province: Option<&'a str>,
+    pub country: &'a str,
+    pub website: Option<&'a str>,
+}
+
+/// Replaces an organisation's [`Profile`].
 pub fn update_profile(
     conn: &mut DbConnection,
     id: OrganisationId,
-    province: Option<&str>,
-    country: &str,
-    website: Option<&str>,
+    profile: Profile<'_>,
 ) -> StoreResult<Organisation> {
     let changed = diesel::update(o::organisations.find(id.to_string()))
         .set((
-            o::province.eq(province),
-            o::country.eq(country),
-            o::website.eq(website),
+            o::name.eq(profile.name),
+            o::province.eq(profile.province),
+            o::country.eq(profile.country),
+            o::website.eq(profile.website),
         ))
         .execute(conn)?;
     if changed == 0 {
