@@ -70,6 +70,21 @@ fn approved_listings_become_searchable_and_archived_ones_leave(db: &TestDatabase
     let snippet = found["items"][0]["snippet"].as_str().unwrap();
     assert!(snippet.contains("<b>"), "{snippet}");
     assert!(found["facets"]["kind"]["offer"].as_u64().unwrap() >= 1);
+    assert_eq!(found["items"][0]["partial"], false, "{found}");
+    assert!(found.get("partial_from").is_none(), "{found}");
+    // No listing has three of these four words (`keo tụ`, `cà phê`); each has
+    // two, and is listed as partial rather than not at all.
+    let partial = search_until(s, "q=keo+t%E1%BB%A5+c%C3%A0+ph%C3%AA", |ids| ids.len() == 2);
+    assert_eq!(partial["partial_from"], 0, "{partial}");
+    assert_eq!(partial["total"], 2, "{partial}");
+    assert!(
+        partial["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["partial"] == true),
+        "{partial}"
+    );
 
     // A draft is never in the index.
     s.create_listing(

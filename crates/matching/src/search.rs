@@ -2,6 +2,7 @@
 //! Text never reaches tantivy's query parser: it is analysed into terms, so no
 //! input can be a syntax error.
 
+use std::collections::HashSet;
 use std::ops::Bound;
 
 use serde::Serialize;
@@ -90,11 +91,18 @@ pub struct SearchHit {
     /// An excerpt with the matched words in `<b>…</b>`; the rest is HTML-escaped.
     pub snippet: String,
     pub score: Score,
+    /// The listing has only some of the query's words: it is listed after every
+    /// listing that has most of them (see [`search`]).
+    pub partial: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SearchResults {
+    /// Every listing the results go through, partial ones included.
     pub total: usize,
+    /// Where the listings with only some of the query's words begin, counted over
+    /// all the results (not this page); `None` when there are none.
+    pub partial_from: Option<usize>,
     pub hits: Vec<SearchHit>,
     /// facet → value → count, over every match (not just this page).
     pub facets: FacetCounts,
@@ -379,18 +387,49 @@ pub fn filter_clauses(
     clauses
 }
 
-/// Searches requiring most of the query's words, or — when no listing has them —
-/// half of them. When it is the filters that left out every listing with most of
-/// the words, the empty answer stands: loosening the words would fill a filtered
-/// page with listings that share a stray syllable with the query.
+/// Searches requiring most of the query's words (see [`WordMatch`]).
+///
+/// When fewer listings have most of them than the page reaches, a query of
+/// [`TOP_UP_WORDS`] words or more goes on with the listings that have half of them:
+/// `nuoi tom the tuan hoan` lists the recirculating shrimp farms first, then those
+/// about shrimp farming alone, rather than stopping at two results. The total and
+/// the facets then count both. A shorter query is loosened only when no listing
+/// has most of its words, and not when it is the filters that left out every
+/// listing with most of them: half of two words is one syllable, and a filtered
+/// page would fill with listings that share a stray syllable with the query.
 pub fn search(index: &ListingIndex, request: &SearchRequest) -> IndexResult<SearchResults> {
-    let results = search_with(index, request, WordMatch::Most)?;
-    if results.total > 0 || analysis::query_terms(&request.text, 3, 0).0.len() < 2 {
-        return Ok(results);
+    let searcher = index.searcher();
+    let reach = request.offset + request.limit.max(1);
+    let strict = ranked(index, &searcher, request, WordMatch::Most, reach)?;
+    if strict.total >= reach {
+        return page(index, &searcher, request, strict);
     }
-    if !request.filters.is_empty() {
+    let words = analysis::query_terms(&request.text, TOP_UP_WORDS, 0)
+        .0
+        .len();
+    if words < 2 {
+        return page(index, &searcher, request, strict);
+    }
+    if words >= TOP_UP_WORDS {
+        // Every listing with most of the words has half of them: the looser
+        // reading counts them all, and ranks the others after them.
+        let mut loose = ranked(
+            index,
+            &searcher,
+            request,
+            WordMatch::Half,
+            reach + strict.top.len(),
+        )?;
+        let first: HashSet<DocAddress> = strict.top.iter().map(|(_, a)| *a).collect();
+        let others = std::mem::take(&mut loose.top)
+            .into_iter()
+            .filter(|(_, a)| !first.contains(a));
+        loose.partial_from = (loose.total > strict.total).then_some(strict.total);
+        loose.top = strict.top.into_iter().chain(others).collect();
+        return page(index, &searcher, request, loose);
+    }
+    if strict.total == 0 && !request.filters.is_empty() {
         // Only counted: no hits, facets or snippets for a page nobody sees.
-        let searcher = index.searcher();
         let (unfiltered, _) = query(
             index,
             &searcher,
@@ -400,10 +439,31 @@ pub fn search(index: &ListingIndex, request: &SearchRequest) -> IndexResult<Sear
             WordMatch::Most,
         );
         if searcher.search(&unfiltered, &Count)? > 0 {
-            return Ok(results);
+            return page(index, &searcher, request, strict);
         }
     }
-    search_with(index, request, WordMatch::Half)
+    if strict.total > 0 {
+        return page(index, &searcher, request, strict);
+    }
+    let mut loose = ranked(index, &searcher, request, WordMatch::Half, reach)?;
+    loose.partial_from = (loose.total > 0).then_some(0);
+    page(index, &searcher, request, loose)
+}
+
+/// Queries of this many words or more are topped up with listings that have half
+/// of them (see [`search`]).
+pub const TOP_UP_WORDS: usize = 4;
+
+/// The matches of one reading of a search: the best `reach` in order (newest first
+/// when browsing), and the total and facet counts over all of them.
+struct Ranked {
+    top: Vec<(Score, DocAddress)>,
+    total: usize,
+    facets: FacetCounts,
+    query: BooleanQuery,
+    browsing: bool,
+    /// Where in `top` the listings with only some of the words begin.
+    partial_from: Option<usize>,
 }
 
 /// The query of a search: its text (or every listing, when it has none, which is
@@ -432,30 +492,27 @@ fn query(
     (BooleanQuery::new(clauses), browsing)
 }
 
-fn search_with(
+fn ranked(
     index: &ListingIndex,
+    searcher: &Searcher,
     request: &SearchRequest,
     word_match: WordMatch,
-) -> IndexResult<SearchResults> {
-    let fields = index.fields();
-    let searcher = index.searcher();
+    reach: usize,
+) -> IndexResult<Ranked> {
     let (query, browsing) = query(
         index,
-        &searcher,
+        searcher,
         &request.text,
         &request.filters,
         request.today,
         word_match,
     );
-
     let facets = FacetCollector {
         tables: index.facet_tables(),
     };
-    let limit = request.limit.max(1);
-    let (addresses, total, facets): (Vec<(Score, DocAddress)>, usize, _) = if browsing {
+    let (top, total, facets) = if browsing {
         // No text: newest first.
-        let top = TopDocs::with_limit(limit)
-            .and_offset(request.offset)
+        let top = TopDocs::with_limit(reach.max(1))
             .order_by_fast_field::<i64>("published_at", Order::Desc);
         let (top, total, counts) = searcher.search(&query, &(top, Count, facets))?;
         (
@@ -464,31 +521,56 @@ fn search_with(
             counts,
         )
     } else {
-        let top = TopDocs::with_limit(limit)
-            .and_offset(request.offset)
-            .order_by_score();
+        let top = TopDocs::with_limit(reach.max(1)).order_by_score();
         searcher.search(&query, &(top, Count, facets))?
     };
+    Ok(Ranked {
+        top,
+        total,
+        facets,
+        query,
+        browsing,
+        partial_from: None,
+    })
+}
 
-    let mut highlighter = if browsing {
+/// The requested page of `ranked`, with its total and facets; hits, snippets
+/// included, are built for that page only.
+fn page(
+    index: &ListingIndex,
+    searcher: &Searcher,
+    request: &SearchRequest,
+    counted: Ranked,
+) -> IndexResult<SearchResults> {
+    let fields = index.fields();
+    let mut highlighter = if counted.browsing {
         None
     } else {
         Some(Highlighter::new(
-            &searcher,
-            &query,
+            searcher,
+            &counted.query,
             fields.body,
             fields.bigrams,
             fields.body_stem,
         )?)
     };
-    let hits = addresses
+    let hits = counted
+        .top
         .into_iter()
-        .map(|(score, address)| hit(index, &searcher, address, score, highlighter.as_mut()))
+        .enumerate()
+        .skip(request.offset)
+        .take(request.limit.max(1))
+        .map(|(position, (score, address))| {
+            let partial = counted.partial_from.is_some_and(|from| position >= from);
+            hit(index, searcher, address, score, highlighter.as_mut())
+                .map(|hit| SearchHit { partial, ..hit })
+        })
         .collect::<IndexResult<Vec<_>>>()?;
     Ok(SearchResults {
-        total,
+        total: counted.total,
+        partial_from: counted.partial_from,
         hits,
-        facets,
+        facets: counted.facets,
     })
 }
 
@@ -520,6 +602,7 @@ fn hit(
         external_ref: profile.external_ref,
         snippet,
         score,
+        partial: false,
     })
 }
 

@@ -130,6 +130,9 @@ fn most_words_are_required_and_any_word_is_the_fallback() {
     let results = search(&index, &request("xu ly nuoc thai det nhuom")).unwrap();
     assert_eq!(ids(&results.hits), ["o1", "o4"]);
     assert_eq!(results.total, 2);
+    // Fewer than a page, but no other listing has half of the six words either.
+    assert_eq!(results.partial_from, None);
+    assert!(results.hits.iter().all(|h| !h.partial));
     assert_eq!(
         results.facets["kind"]["offer"], 2,
         "facets count the same matches"
@@ -144,6 +147,61 @@ fn most_words_are_required_and_any_word_is_the_fallback() {
     // Four words, none with three: half of them will do (o2), one will not (o4).
     let half = search(&index, &request("loc nuoc seafood zeolite")).unwrap();
     assert_eq!(ids(&half.hits), ["o2"]);
+    assert_eq!(half.partial_from, Some(0), "every result is partial");
+    assert!(half.hits[0].partial);
+    assert!(
+        fallback.hits[0].partial,
+        "the fallback's results are partial too"
+    );
+}
+
+#[test]
+fn a_long_query_few_listings_match_in_full_goes_on_with_partial_ones() {
+    let index = corpus();
+    for (id, title, summary) in [
+        (
+            "o5",
+            "Máy sấy vải dệt nhuộm",
+            "Sấy vải sau công đoạn nhuộm.",
+        ),
+        (
+            "o6",
+            "Thuốc nhuộm hoạt tính cho vải dệt",
+            "Thuốc nhuộm bền màu cho sợi bông.",
+        ),
+    ] {
+        add_offer(&index, id, title, summary, &["2.3"]);
+    }
+    index.commit(5).unwrap();
+    // Only o1 treats dyeing wastewater; o5 and o6 are about dyeing alone, o4
+    // about wastewater alone: they follow, marked partial.
+    let results = search(&index, &request("nuoc thai det nhuom")).unwrap();
+    assert_eq!(ids(&results.hits)[0], "o1");
+    assert!(!results.hits[0].partial);
+    let rest: std::collections::BTreeSet<&str> = ids(&results.hits)[1..].iter().copied().collect();
+    assert_eq!(rest, ["o4", "o5", "o6"].into());
+    assert!(results.hits[1..].iter().all(|h| h.partial));
+    assert_eq!((results.total, results.partial_from), (4, Some(1)));
+    assert_eq!(results.facets["kind"]["offer"], 4, "facets count them all");
+    // Pages follow the same order, partial ones after the full one.
+    let mut second = request("nuoc thai det nhuom");
+    second.offset = 2;
+    second.limit = 2;
+    let paged = search(&index, &second).unwrap();
+    assert_eq!(ids(&paged.hits), ids(&results.hits)[2..4]);
+    assert!(paged.hits.iter().all(|h| h.partial));
+    assert_eq!((paged.total, paged.partial_from), (4, Some(1)));
+    // A page the full matches fill is not topped up: the total counts them alone.
+    let mut first = request("nuoc thai det nhuom");
+    first.limit = 1;
+    let full = search(&index, &first).unwrap();
+    assert_eq!(ids(&full.hits), ["o1"]);
+    assert_eq!((full.total, full.partial_from), (1, None));
+    // Half of a shorter query is a syllable: `nước thải` is not topped up with
+    // every listing that says `thải` or `nước`.
+    let short = search(&index, &request("nuoc thai")).unwrap();
+    assert!(short.hits.iter().all(|h| !h.partial));
+    assert_eq!(short.partial_from, None);
 }
 
 #[test]
@@ -175,9 +233,12 @@ fn a_search_finds_listings_in_the_other_language_through_the_glossary() {
     // themselves first, then the one in English.
     for query in ["xử lý nước thải", "xu ly nuoc thai"] {
         let results = search(&index, &request(query)).unwrap();
-        assert_eq!(ids(&results.hits), ["o1", "o4"], "{query}");
+        assert_eq!(ids(&results.hits[..2]), ["o1", "o4"], "{query}");
         assert!(results.hits[0].score > results.hits[1].score);
-        assert_eq!(results.total, 2);
+        // o5, with `xử lý` alone, is at most a partial result after them.
+        assert_eq!(results.partial_from, Some(2), "{query}");
+        assert_eq!(ids(&results.hits[2..]), ["o5"], "{query}");
+        assert!(results.hits[2].partial);
     }
     // A translation counts only for the words it translates: `nước thải`
     // (wastewater) is two of the four words, and o4 has no word for `sấy` or
@@ -265,7 +326,7 @@ fn pairs_span_function_words() {
 }
 
 #[test]
-fn a_filter_that_leaves_out_every_match_gives_no_results() {
+fn a_filter_that_leaves_out_every_full_match_leaves_a_short_query_no_results() {
     let index = corpus();
     add_offer(
         &index,
@@ -276,16 +337,21 @@ fn a_filter_that_leaves_out_every_match_gives_no_results() {
     );
     index.commit(5).unwrap();
     assert_eq!(
-        ids(&search(&index, &request("nuoc thai det nhuom"))
-            .unwrap()
-            .hits),
+        ids(&search(&index, &request("thai nhuom")).unwrap().hits),
         ["o1"]
     );
-    // o1 has the words but not the sector: o5, with half of them, is no answer.
-    let mut filtered = request("nuoc thai det nhuom");
+    // o1 has both words but not the sector: o5, with one of the two, is no answer.
+    let mut filtered = request("thai nhuom");
     filtered.filters.sectors = vec!["2.3".into()];
     let results = search(&index, &filtered).unwrap();
     assert_eq!((results.total, results.hits.len()), (0, 0));
+    // A longer query goes on with listings that have half of its words, partial,
+    // under the filter as without it.
+    let mut long = request("nuoc thai det nhuom");
+    long.filters.sectors = vec!["2.3".into()];
+    let results = search(&index, &long).unwrap();
+    assert_eq!(ids(&results.hits), ["o5"]);
+    assert_eq!(results.partial_from, Some(0));
     // With no listing anywhere having most of the words, the filter keeps the
     // looser answer.
     let mut loose = request("say det nhuom seafood zeolite");

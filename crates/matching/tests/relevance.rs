@@ -12,8 +12,9 @@ use techex_matching::glossary::Glossary;
 /// on this set fails here. Raise it when ranking improves.
 const NDCG_AT_10_FLOOR: f64 = 0.80;
 /// The same for the needs' search words typed into the search (0.412 before the
-/// search translated through the glossary).
-const SEARCH_NDCG_AT_10_FLOOR: f64 = 0.48;
+/// search translated through the glossary, 0.485 before a long query went on
+/// with partial matches).
+const SEARCH_NDCG_AT_10_FLOOR: f64 = 0.54;
 
 #[test]
 fn matching_beats_plain_bm25_and_holds_its_level() {

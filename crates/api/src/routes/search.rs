@@ -53,7 +53,11 @@ pub struct SearchHitView {
     pub external_ref: Option<String>,
     /// An excerpt with the matching words in `<b>…</b>`; everything else is HTML-escaped.
     pub snippet: String,
+    /// Text relevance; the order of `items` is the ranking.
     pub score: f32,
+    /// The listing has only some of the query's words, and comes after every listing
+    /// that has most of them.
+    pub partial: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -61,7 +65,13 @@ pub struct SearchResultsView {
     pub items: Vec<SearchHitView>,
     pub page: u32,
     pub per_page: u32,
+    /// All results, partial ones included.
     pub total: usize,
+    /// The position, over all results, where the partial ones (listings with only
+    /// some of the query's words) begin; absent when there are none. A query of
+    /// four words or more that few listings match in full goes on with them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_from: Option<usize>,
     /// Counts over all matches: kind, sector, trl, province, transfer_mode → value → count.
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
 }
@@ -174,12 +184,14 @@ pub async fn search(
                     external_ref: hit.external_ref,
                     snippet: hit.snippet,
                     score: hit.score,
+                    partial: hit.partial,
                 })
             })
             .collect(),
         page: paging.page(),
         per_page: paging.per_page(),
         total: results.total,
+        partial_from: results.partial_from,
         facets: results.facets,
     }))
 }
