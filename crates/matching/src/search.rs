@@ -404,50 +404,60 @@ pub fn search(index: &ListingIndex, request: &SearchRequest) -> IndexResult<Sear
     if strict.total >= reach {
         return page(index, &searcher, request, strict);
     }
-    let words = analysis::query_terms(&request.text, TOP_UP_WORDS, 0)
+    let results = match analysis::query_terms(&request.text, TOP_UP_WORDS, 0)
         .0
-        .len();
-    if words < 2 {
-        return page(index, &searcher, request, strict);
-    }
-    if words >= TOP_UP_WORDS {
-        // Every listing with most of the words has half of them: the looser
-        // reading counts them all, and ranks the others after them.
-        let mut loose = ranked(
-            index,
-            &searcher,
-            request,
-            WordMatch::Half,
-            reach + strict.top.len(),
-        )?;
-        let first: HashSet<DocAddress> = strict.top.iter().map(|(_, a)| *a).collect();
-        let others = std::mem::take(&mut loose.top)
-            .into_iter()
-            .filter(|(_, a)| !first.contains(a));
-        loose.partial_from = (loose.total > strict.total).then_some(strict.total);
-        loose.top = strict.top.into_iter().chain(others).collect();
-        return page(index, &searcher, request, loose);
-    }
-    if strict.total == 0 && !request.filters.is_empty() {
-        // Only counted: no hits, facets or snippets for a page nobody sees.
-        let (unfiltered, _) = query(
-            index,
-            &searcher,
-            &request.text,
-            &SearchFilters::default(),
-            request.today,
-            WordMatch::Most,
-        );
-        if searcher.search(&unfiltered, &Count)? > 0 {
-            return page(index, &searcher, request, strict);
+        .len()
+    {
+        0 | 1 => strict,
+        words if words >= TOP_UP_WORDS => {
+            // Every listing with most of the words has half of them: the looser
+            // reading counts them all, and ranks the others after them.
+            let mut loose = ranked(
+                index,
+                &searcher,
+                request,
+                WordMatch::Half,
+                reach + strict.total,
+            )?;
+            let full: HashSet<DocAddress> = strict.top.iter().map(|(_, a)| *a).collect();
+            let others = std::mem::take(&mut loose.top)
+                .into_iter()
+                .filter(|(_, a)| !full.contains(a));
+            loose.partial_from = (loose.total > strict.total).then_some(strict.total);
+            loose.top = strict.top.into_iter().chain(others).collect();
+            loose
         }
+        _ if strict.total > 0 || filters_left_out_every_full_match(index, &searcher, request)? => {
+            strict
+        }
+        _ => {
+            let mut loose = ranked(index, &searcher, request, WordMatch::Half, reach)?;
+            loose.partial_from = (loose.total > 0).then_some(0);
+            loose
+        }
+    };
+    page(index, &searcher, request, results)
+}
+
+/// Whether the request's filters are what leave out every listing with most of
+/// its words. Only counted: no hits, facets or snippets for a page nobody sees.
+fn filters_left_out_every_full_match(
+    index: &ListingIndex,
+    searcher: &Searcher,
+    request: &SearchRequest,
+) -> IndexResult<bool> {
+    if request.filters.is_empty() {
+        return Ok(false);
     }
-    if strict.total > 0 {
-        return page(index, &searcher, request, strict);
-    }
-    let mut loose = ranked(index, &searcher, request, WordMatch::Half, reach)?;
-    loose.partial_from = (loose.total > 0).then_some(0);
-    page(index, &searcher, request, loose)
+    let (unfiltered, _) = query(
+        index,
+        searcher,
+        &request.text,
+        &SearchFilters::default(),
+        request.today,
+        WordMatch::Most,
+    );
+    Ok(searcher.search(&unfiltered, &Count)? > 0)
 }
 
 /// Queries of this many words or more are topped up with listings that have half
