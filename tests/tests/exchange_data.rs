@@ -303,7 +303,56 @@ fn the_command_line_imports_too(db: &TestDatabase) {
     );
 }
 
+fn a_repeated_key_or_an_exchange_as_owner_refuses_the_line(db: &TestDatabase) {
+    let (server, operator, org) = setup(db);
+    let me = server.get("/api/v1/me").bearer(&operator).send();
+    let exchange = me.body["organisation"]["id"].as_str().unwrap().to_owned();
+    // Which title would count is up to the parser: the line is refused instead.
+    let repeated = line(&org, 1).to_string().replacen(
+        '{',
+        r#"{"title":"Một tiêu đề khác hẳn cho dòng này","#,
+        1,
+    );
+    let body = jsonl(&[line(&exchange, 2), line(&org, 3)]);
+    let reply = import(&server, &operator, format!("{repeated}\n{body}"), true);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        (
+            reply.body["created"].as_u64(),
+            reply.body["failed"].as_u64()
+        ),
+        (Some(1), Some(2)),
+        "{}",
+        reply.text
+    );
+    let errors = &reply.body["errors"];
+    assert_eq!(errors[0]["line"], 1);
+    assert_eq!(errors[0]["errors"][0]["field"], "title", "{}", reply.text);
+    assert!(
+        errors[0]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate key"),
+        "{}",
+        reply.text
+    );
+    assert_eq!(errors[1]["line"], 2);
+    assert_eq!(errors[1]["errors"][0]["field"], "owner_organisation_id");
+    // Nothing of the exchange's own, drafts included, and one listing in all.
+    let own = server
+        .get(&format!("/api/v1/listings?organisation_id={exchange}"))
+        .send();
+    assert_eq!(own.body["total"], 0, "{}", own.text);
+    assert_eq!(server.get("/api/v1/listings").send().body["total"], 1);
+    let export = server
+        .get("/api/v1/listings/export")
+        .bearer(&operator)
+        .send();
+    assert_eq!(export.text.lines().count(), 1, "{}", export.text);
+}
+
 techex_store::on_both_backends!(
+    a_repeated_key_or_an_exchange_as_owner_refuses_the_line,
     ten_lines_with_three_bad_import_seven_and_name_the_bad_lines,
     imports_are_for_operators_and_drafts_unless_published,
     export_round_trips_through_import,

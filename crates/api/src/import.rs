@@ -16,12 +16,14 @@ use techex_domain::listing::{
     Command, Listing, ListingContent, ListingInput, ListingStatus, RevisionStatus,
 };
 use techex_domain::validation::ValidationErrors;
-use techex_domain::{AuditAction, FieldError, ListingId, NewAuditEntry, OrganisationId, UserId};
+use techex_domain::{
+    AuditAction, FieldError, ListingId, NewAuditEntry, OrganisationId, OrganisationKind, UserId,
+};
 use techex_store::repo::{audit, listings, organisations};
 use techex_store::{DbConnection, Store};
 use utoipa::ToSchema;
 
-use crate::extract::from_value;
+use crate::extract::{from_value, parse_json};
 use crate::problem::ApiError;
 use crate::workflow::{self, Transition};
 
@@ -141,8 +143,12 @@ fn import_line(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Outcome, ApiError> {
-    let value: Value = serde_json::from_str(line)
-        .map_err(|e| ApiError::validation("line", format!("not JSON: {e}")))?;
+    // As every JSON body: a key given twice is refused, naming it, rather than
+    // the last one silently kept.
+    let value: Value = parse_json(line.as_bytes()).map_err(|error| match error {
+        ApiError::BadRequest(detail) => ApiError::validation("line", format!("not JSON: {detail}")),
+        other => other,
+    })?;
     let Value::Object(mut fields) = value else {
         return Err(ApiError::validation("line", "must be a JSON object"));
     };
@@ -187,6 +193,15 @@ fn import_line(
             }
             other => other,
         })?;
+    if organisation.kind == OrganisationKind::Exchange {
+        // As through the API, where operators create no listings and approve none
+        // of their own organisation's: an exchange's own listing could never have
+        // been published.
+        return Err(ApiError::validation(
+            "owner_organisation_id",
+            "is an exchange: it reviews listings and owns none",
+        ));
+    }
     let external_ref = content.external_ref.clone().unwrap_or_default();
 
     let Some(existing) = find_existing(conn, organisation.id, &external_ref)? else {
