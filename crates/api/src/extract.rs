@@ -93,8 +93,8 @@ async fn parse_body<T: DeserializeOwned>(
     parse_json(&bytes)
 }
 
-/// A JSON body that may be left out entirely (no body, or `Content-Length: 0`); a
-/// body that is sent must be valid.
+/// A JSON body that may be left out entirely (no body, `Content-Length: 0`, or
+/// `null`); a body that is sent must be valid.
 pub struct OptionalJsonBody<T>(pub Option<T>);
 
 impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
@@ -116,11 +116,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
         if empty {
             return Box::pin(std::future::ready(Ok(OptionalJsonBody(None))));
         }
-        let body = JsonBody::<T>::from_request(req, payload);
-        Box::pin(async move {
-            body.await
-                .map(|JsonBody(value)| OptionalJsonBody(Some(value)))
-        })
+        // A JSON `null` is no body either, as the OpenAPI document says.
+        let body = JsonBody::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|JsonBody(value)| OptionalJsonBody(value)) })
     }
 }
 
