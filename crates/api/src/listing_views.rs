@@ -243,9 +243,11 @@ impl From<HistoryEntry> for HistoryEntryView {
 #[derive(Serialize, ToSchema)]
 pub struct FieldChange {
     pub field: String,
-    #[schema(value_type = Object)]
+    /// The field's value before the edit: a string, number, array or null.
+    #[schema(value_type = Value)]
     pub before: serde_json::Value,
-    #[schema(value_type = Object)]
+    /// The field's value after the edit.
+    #[schema(value_type = Value)]
     pub after: serde_json::Value,
 }
 

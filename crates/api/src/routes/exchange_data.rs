@@ -73,7 +73,11 @@ const BATCH: i64 = 500;
 #[utoipa::path(get, path = "/api/v1/listings/export", tag = "listings", security(("bearer" = [])),
     params(ExportQuery),
     responses(
-        (status = 200, content_type = "application/x-ndjson", body = String, description = "JSON Lines, or text/csv with format=csv"),
+        (status = 200, description = "JSON Lines, or CSV with format=csv", content(
+            (String = "application/x-ndjson"),
+            (String = "text/csv"),
+        )),
+        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json", description = "an unknown format"),
         (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn export(
