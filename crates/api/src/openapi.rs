@@ -1,7 +1,14 @@
 //! The OpenAPI 3 document served at `/api/openapi.json` and browsed at `/api/docs`.
 
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use techex_store::paging::{MAX_PAGE, MAX_PER_PAGE};
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{RefOr, Schema};
+use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes;
@@ -85,7 +92,7 @@ use crate::routes;
         routes::organisations::update,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
-    modifiers(&BearerAuth, &PatchIsPartial),
+    modifiers(&BearerAuth, &PatchIsPartial, &ClientContract),
     tags(
         (name = "auth", description = "Registration, login and the signed-in account"),
         (name = "organisations", description = "Organisations and their verification"),
@@ -153,6 +160,126 @@ impl Modify for PatchIsPartial {
         partial.required = own.required;
         schemas.insert("ListingPatch".to_owned(), RefOr::T(Schema::Object(partial)));
     }
+}
+
+/// What generated clients rely on and each route's annotation would otherwise have
+/// to repeat: unique operation ids, a description for every answer, the answers
+/// every route of a kind gives (401 to a missing or bad token, 415 to a body that
+/// is not JSON, 400 to an id or a parameter that does not parse), and the ranges
+/// of the paging and TRL parameters.
+struct ClientContract;
+
+impl Modify for ClientContract {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                *ids.entry(operation.operation_id.clone().unwrap_or_default())
+                    .or_default() += 1;
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                // `list` names five handlers: the tag tells them apart.
+                if let (Some(id), Some(tag)) = (
+                    operation.operation_id.as_mut(),
+                    operation.tags.as_ref().and_then(|t| t.first()),
+                ) && ids.get(id.as_str()).is_some_and(|n| *n > 1)
+                {
+                    *id = format!("{tag}_{id}");
+                }
+                let parameters = operation.parameters.iter().flatten();
+                let has = |place: ParameterIn| {
+                    parameters
+                        .clone()
+                        .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
+                };
+                let mut usual = Vec::new();
+                if has(ParameterIn::Path) || has(ParameterIn::Query) {
+                    usual.push((400, "invalid parameters, each named"));
+                }
+                if operation.security.is_some() {
+                    usual.push((401, "no token, or an expired, revoked or invalid one"));
+                }
+                if operation.request_body.is_some() {
+                    usual.push((415, "the body's content type is not the one given here"));
+                }
+                for (status, description) in usual {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| problem(description));
+                }
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let RefOr::T(response) = response
+                        && response.description.is_empty()
+                    {
+                        response.description = status
+                            .parse()
+                            .ok()
+                            .and_then(|s| StatusCode::from_u16(s).ok())
+                            .and_then(|s| s.canonical_reason())
+                            .unwrap_or("answer")
+                            .to_owned();
+                    }
+                }
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if let RefOr::T(parameter) = parameter
+                        && let Some((min, max)) = range_of(&parameter.name)
+                        && let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut()
+                    {
+                        schema.minimum = Some(min.into());
+                        schema.maximum = Some(max.into());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The range a parameter of this name takes wherever it appears.
+fn range_of(name: &str) -> Option<(i64, i64)> {
+    let trl = || {
+        let levels = techex_domain::listing::content::TRL_LEVELS;
+        (i64::from(*levels.start()), i64::from(*levels.end()))
+    };
+    match name {
+        "page" => Some((1, i64::from(MAX_PAGE))),
+        "per_page" => Some((1, i64::from(MAX_PER_PAGE))),
+        "trl_min" | "trl_max" => Some(trl()),
+        "limit" => Some((1, routes::search::MAX_MATCHES as i64)),
+        _ => None,
+    }
+}
+
+fn problem(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build(),
+    )
 }
 
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -53,6 +53,46 @@ fn every_operation_documents_its_responses_and_a_tag() {
     }
 }
 
+/// What generated clients rely on: one name per operation, a description for
+/// every answer, and the answers a route of its kind can give.
+#[test]
+fn operations_are_named_once_and_document_the_usual_answers() {
+    let document = serde_json::to_value(techex_api::openapi::document()).unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap();
+            assert!(ids.insert(id.to_owned()), "{method} {path}: {id} twice");
+            let responses = operation["responses"].as_object().unwrap();
+            for (status, response) in responses {
+                assert!(
+                    response["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{method} {path} {status}"
+                );
+            }
+            let has = |status: &str| responses.contains_key(status);
+            if operation.get("security").is_some() {
+                assert!(has("401"), "{method} {path}");
+            }
+            if operation.get("requestBody").is_some() {
+                assert!(has("415"), "{method} {path}");
+            }
+            if path.contains('{') {
+                assert!(has("400"), "{method} {path}");
+            }
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["name"] == "per_page" {
+                    assert_eq!(parameter["schema"]["minimum"], 1, "{method} {path}");
+                    assert_eq!(parameter["schema"]["maximum"], 100, "{method} {path}");
+                }
+            }
+        }
+    }
+    assert!(ids.contains("webhooks_get") && ids.contains("listings_get"));
+}
+
 #[test]
 fn a_listing_patch_requires_only_its_version() {
     let document = serde_json::to_value(techex_api::openapi::document()).unwrap();

@@ -4,6 +4,8 @@ use serde::Serialize;
 
 pub const DEFAULT_PER_PAGE: u32 = 20;
 pub const MAX_PER_PAGE: u32 = 100;
+/// The deepest page: past it a refined query serves better than paging.
+pub const MAX_PAGE: u32 = 100_000;
 
 /// A validated page request: page ≥ 1, 1 ≤ per_page ≤ [`MAX_PER_PAGE`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,8 +21,8 @@ impl PageRequest {
         if page == 0 {
             return Err(("page", "must be at least 1".into()));
         }
-        if page > 100_000 {
-            return Err(("page", "must be at most 100000".into()));
+        if page > MAX_PAGE {
+            return Err(("page", format!("must be at most {MAX_PAGE}")));
         }
         if per_page == 0 || per_page > MAX_PER_PAGE {
             return Err(("per_page", format!("must be between 1 and {MAX_PER_PAGE}")));

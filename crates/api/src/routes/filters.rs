@@ -44,7 +44,7 @@ pub fn parse(
         )
     });
     for (field, level) in [("trl_min", trl_min), ("trl_max", trl_max)] {
-        if level.is_some_and(|l| !(1..=9).contains(&l)) {
+        if level.is_some_and(|l| !techex_domain::listing::content::TRL_LEVELS.contains(&l)) {
             errors.add(field, "must be from 1 to 9");
         }
     }

@@ -20,6 +20,9 @@ use crate::problem::ApiError;
 use crate::routes::Paging;
 use crate::state::AppState;
 
+/// The most matches one request asks for.
+pub const MAX_MATCHES: usize = 50;
+
 /// The deepest result a search pages to (as Elasticsearch's max_result_window).
 pub const MAX_RESULT_WINDOW: i64 = 10_000;
 
@@ -258,8 +261,11 @@ pub async fn matches(
     Query(query): Query<MatchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(10);
-    if !(1..=50).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be from 1 to 50"));
+    if !(1..=MAX_MATCHES).contains(&limit) {
+        return Err(ApiError::validation(
+            "limit",
+            format!("must be from 1 to {MAX_MATCHES}"),
+        ));
     }
     let id: ListingId = path_id(&id, "id")?;
     let listing = state

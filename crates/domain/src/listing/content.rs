@@ -329,10 +329,13 @@ fn parse_keywords(raw: &[String]) -> Result<Vec<String>, String> {
     Ok(keywords)
 }
 
+/// Technology readiness levels.
+pub const TRL_LEVELS: std::ops::RangeInclusive<u8> = 1..=9;
+
 fn parse_trl(raw: Option<i64>) -> Result<Option<u8>, String> {
-    match raw {
+    match raw.map(u8::try_from) {
         None => Ok(None),
-        Some(level @ 1..=9) => Ok(u8::try_from(level).ok()),
+        Some(Ok(level)) if TRL_LEVELS.contains(&level) => Ok(Some(level)),
         Some(_) => Err("must be a technology readiness level from 1 to 9".into()),
     }
 }
