@@ -165,7 +165,8 @@ impl Modify for PatchIsPartial {
 /// What generated clients rely on and each route's annotation would otherwise have
 /// to repeat: unique operation ids, a description for every answer, the answers
 /// every route of a kind gives (401 to a missing or bad token, 415 to a body that
-/// is not JSON, 400 to an id or a parameter that does not parse), and the ranges
+/// is not JSON, 400 to an id or a parameter that does not parse, 404 to an id of
+/// nothing the caller may see), and the ranges
 /// of the paging and TRL parameters.
 struct ClientContract;
 
@@ -197,6 +198,9 @@ impl Modify for ClientContract {
                 let mut usual = Vec::new();
                 if has(ParameterIn::Path) || has(ParameterIn::Query) {
                     usual.push((400, "invalid parameters, each named"));
+                }
+                if has(ParameterIn::Path) {
+                    usual.push((404, "no such object, or none the caller may see"));
                 }
                 if operation.security.is_some() {
                     usual.push((401, "no token, or an expired, revoked or invalid one"));

@@ -80,7 +80,7 @@ fn operations_are_named_once_and_document_the_usual_answers() {
                 assert!(has("415"), "{method} {path}");
             }
             if path.contains('{') {
-                assert!(has("400"), "{method} {path}");
+                assert!(has("400") && has("404"), "{method} {path}");
             }
             for parameter in operation["parameters"].as_array().into_iter().flatten() {
                 if parameter["name"] == "per_page" {

@@ -85,6 +85,7 @@ fn today() -> NaiveDate {
     responses(
         (status = 201, body = ListingView),
         (status = 400, body = Problem, content_type = "application/problem+json", description = "invalid fields, each named"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "operators review listings and create none"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "external_ref already used"),
     ))]
 pub async fn create(
@@ -435,6 +436,7 @@ pub async fn patch(
     params(("id" = uuid::Uuid, Path, description = "listing id")),
     responses(
         (status = 204, description = "deleted"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "a listing of another organisation"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json", description = "not a draft, or a draft with a review decision behind it"),
     ))]
@@ -670,6 +672,7 @@ pub struct RenewBody {
     responses(
         (status = 200, body = ListingView),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "a listing of another organisation"),
         (status = 409, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn renew(
