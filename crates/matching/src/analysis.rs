@@ -79,37 +79,43 @@ pub fn normalise(text: &str) -> String {
 
 /// The distinct English stems of `text`'s content words (for the `*_stem` fields).
 pub fn stemmed_terms(text: &str) -> Vec<String> {
-    distinct_stems(analysed(stemmed_analyzer(), text))
+    distinct_stems(
+        analysed(stemmed_analyzer(), text)
+            .into_iter()
+            .filter(|w| !w.stop)
+            .map(|w| w.folded),
+    )
 }
 
-/// [`stemmed_terms`] of a text already analysed into [`words`]: its folded words
+/// [`stemmed_terms`] of a text already analysed into [`words`]: its content words
 /// stemmed as the stemmed analyzer stems them, without reading the text again (a
-/// match's source is a whole description).
+/// match's source is a whole description). The words go through the stemmer in
+/// one stream: a stream per word made a stemmer per word, which cost more than
+/// reading the text again.
 pub fn stems_of(words: &[Word]) -> Vec<String> {
+    // A folded word holds no whitespace: each is one token of the joined text.
+    let content: Vec<&str> = words
+        .iter()
+        .filter(|w| !w.stop)
+        .map(|w| w.folded.as_str())
+        .collect();
+    let joined = content.join(" ");
     let mut stemmer = TextAnalyzer::builder(WhitespaceTokenizer::default())
         .filter(Stemmer::new(Language::English))
         .build();
-    let mut stemmed = Vec::with_capacity(words.len());
-    for word in words {
-        let mut stream = stemmer.token_stream(&word.folded);
-        // A folded word is one token: no whitespace survives the word tokenizer.
-        if stream.advance() {
-            stemmed.push(Word {
-                folded: stream.token().text.clone(),
-                stop: word.stop,
-            });
-        }
+    let mut stream = stemmer.token_stream(&joined);
+    let mut stems = Vec::with_capacity(content.len());
+    while stream.advance() {
+        stems.push(stream.token().text.clone());
     }
-    distinct_stems(stemmed)
+    distinct_stems(stems.into_iter())
 }
 
-fn distinct_stems(stemmed: Vec<Word>) -> Vec<String> {
+/// The stems long enough to say something, each once, in order.
+fn distinct_stems(stems: impl Iterator<Item = String>) -> Vec<String> {
     let mut seen = BTreeSet::new();
-    stemmed
-        .into_iter()
-        .filter(|w| !w.stop && w.folded.chars().count() > 2)
-        .filter(|w| seen.insert(w.folded.clone()))
-        .map(|w| w.folded)
+    stems
+        .filter(|stem| stem.chars().count() > 2 && seen.insert(stem.clone()))
         .collect()
 }
 
