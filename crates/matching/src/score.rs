@@ -696,13 +696,12 @@ impl SourceTerms<'_> {
                 matched.push(term.replace('_', " "));
             }
         };
-        for term in telling.cloned() {
-            push(term, &mut matched);
-        }
-        for term in translations {
-            push(term, &mut matched);
-        }
-        for term in others.cloned() {
+        // Lazily, and no further than the terms shown: a source has hundreds of
+        // words and pairs, each looked up in the candidate's.
+        for term in telling.cloned().chain(translations).chain(others.cloned()) {
+            if matched.len() == SHOWN {
+                break;
+            }
             push(term, &mut matched);
         }
         matched
