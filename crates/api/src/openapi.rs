@@ -156,6 +156,8 @@ impl Modify for PatchIsPartial {
             return;
         };
         partial.description = patch.description.clone();
+        // A listing's kind is never edited (the route refuses it, naming it).
+        partial.properties.remove("kind");
         partial.properties.extend(own.properties);
         partial.required = own.required;
         schemas.insert("ListingPatch".to_owned(), RefOr::T(Schema::Object(partial)));

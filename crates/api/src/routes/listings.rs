@@ -353,7 +353,8 @@ fn note(raw: Option<String>, field: &str) -> Result<Option<String>, ApiError> {
 pub struct ListingPatch {
     /// The version you read; a stale version is refused with 409.
     version: i64,
-    /// Any fields of a listing, beside `version`; `null` clears an optional field.
+    /// Any fields of a listing but its `kind`, beside `version`; `null` clears an
+    /// optional field.
     #[serde(flatten)]
     fields: ListingRequest,
 }
