@@ -16,9 +16,7 @@ use techex_domain::listing::{
     Command, Listing, ListingContent, ListingInput, ListingStatus, RevisionStatus,
 };
 use techex_domain::validation::ValidationErrors;
-use techex_domain::{
-    AuditAction, FieldError, ListingId, NewAuditEntry, OrganisationId, OrganisationKind, UserId,
-};
+use techex_domain::{AuditAction, FieldError, ListingId, NewAuditEntry, OrganisationId, UserId};
 use techex_store::repo::{audit, listings, organisations};
 use techex_store::{DbConnection, Store};
 use utoipa::ToSchema;
@@ -193,10 +191,7 @@ fn import_line(
             }
             other => other,
         })?;
-    if organisation.kind == OrganisationKind::Exchange {
-        // As through the API, where operators create no listings and approve none
-        // of their own organisation's: an exchange's own listing could never have
-        // been published.
+    if !organisation.kind.may_own_listings() {
         return Err(ApiError::validation(
             "owner_organisation_id",
             "is an exchange: it reviews listings and owns none",
