@@ -478,6 +478,56 @@ fn repeated_failed_logins_are_throttled(db: &TestDatabase) {
     assert_eq!(throttled.body["total"], 1);
 }
 
+/// A guesser at one address locks only itself out of the account; its owner signs
+/// in from elsewhere. Failures from many addresses together lock the account.
+fn a_guesser_locks_out_its_own_address_not_the_owner(db: &TestDatabase) {
+    let server = Server::start_with(
+        db,
+        &[
+            ("TECHEX_TRUST_PROXY_HEADERS", "true"),
+            ("TECHEX_LOGIN_PER_ACCOUNT_FAILURES_ALL_ADDRESSES", "8"),
+        ],
+    );
+    server.register("hoa@viettel.vn", "Viettel", "enterprise");
+    let login_from = |address: &str, password: &str| {
+        server
+            .post("/api/v1/auth/login")
+            .header("x-forwarded-for", address)
+            .json(&json!({"email": "hoa@viettel.vn", "password": password}))
+            .status
+    };
+    for attempt in 1..=5 {
+        assert_eq!(
+            login_from("203.0.113.7", "guess number x"),
+            401,
+            "attempt {attempt}"
+        );
+    }
+    assert_eq!(
+        login_from("203.0.113.7", PASSWORD),
+        429,
+        "the guesser waits"
+    );
+    assert_eq!(
+        login_from("198.51.100.2", PASSWORD),
+        200,
+        "the owner does not"
+    );
+    // Three more failures from a second address make eight on the account.
+    for attempt in 1..=3 {
+        assert_eq!(
+            login_from("203.0.113.8", "guess number y"),
+            401,
+            "attempt {attempt}"
+        );
+    }
+    assert_eq!(
+        login_from("198.51.100.2", PASSWORD),
+        429,
+        "the account is throttled everywhere"
+    );
+}
+
 fn logins_are_throttled_per_client_address(db: &TestDatabase) {
     let server = Server::start_with(db, &[("TECHEX_LOGIN_PER_ADDRESS_PER_MINUTE", "3")]);
     for i in 0..3 {
@@ -861,6 +911,7 @@ techex_store::on_both_backends!(
     operators_verify_organisations_and_manage_users,
     repeated_failed_logins_are_throttled,
     logins_are_throttled_per_client_address,
+    a_guesser_locks_out_its_own_address_not_the_owner,
     malformed_oversized_and_misrouted_requests_get_problems,
     a_method_a_path_does_not_take_is_405_listing_the_allowed_ones,
     an_over_long_request_target_is_414,

@@ -45,6 +45,10 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
         "login_throttle.per_account_failures",
     ),
     (
+        "TECHEX_LOGIN_PER_ACCOUNT_FAILURES_ALL_ADDRESSES",
+        "login_throttle.per_account_failures_all_addresses",
+    ),
+    (
         "TECHEX_LOGIN_PER_ACCOUNT_WINDOW_SECS",
         "login_throttle.per_account_window_secs",
     ),
@@ -205,7 +209,10 @@ impl std::fmt::Debug for AuthSettings {
 #[serde(deny_unknown_fields)]
 pub struct LoginThrottleSettings {
     pub per_address_per_minute: u32,
+    /// Per account and client address.
     pub per_account_failures: u32,
+    /// Per account, from every address.
+    pub per_account_failures_all_addresses: u32,
     pub per_account_window_secs: u64,
 }
 
@@ -284,6 +291,7 @@ impl Settings {
         }
         if self.login_throttle.per_address_per_minute == 0
             || self.login_throttle.per_account_failures == 0
+            || self.login_throttle.per_account_failures_all_addresses == 0
         {
             bail!("login_throttle limits must be at least 1");
         }

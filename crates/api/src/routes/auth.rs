@@ -255,7 +255,7 @@ pub async fn reset_password(
         })
         .await?;
     // The throttle's account key is the address as typed at login, lower-cased.
-    state.throttle.record_success(email.as_str());
+    state.throttle.lift(email.as_str());
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -377,7 +377,7 @@ pub async fn login(
 
     match user {
         Some(user) if password_matches && !user.disabled => {
-            state.throttle.record_success(&account);
+            state.throttle.record_success(&address, &account);
             state.metrics.observe_login("succeeded");
             let token = state.tokens.issue(&user).map_err(ApiError::Internal)?;
             state
@@ -397,7 +397,7 @@ pub async fn login(
                 }))
         }
         user => {
-            state.throttle.record_failure(&account, now);
+            state.throttle.record_failure(&address, &account, now);
             state.metrics.observe_login("failed");
             let reason = match &user {
                 None => "unknown account",
