@@ -3,7 +3,7 @@
 #![expect(clippy::unwrap_used, reason = "a failed step is a failed test")]
 
 use serde_json::{Value, json};
-use techex_e2e::{Server, TestDatabase, listing_body};
+use techex_e2e::{PASSWORD, Server, TestDatabase, listing_body, techex};
 
 fn setup(db: &TestDatabase) -> (Server, String, String) {
     let server = Server::start(db);
@@ -303,17 +303,32 @@ fn the_command_line_imports_too(db: &TestDatabase) {
     );
 }
 
-fn a_repeated_key_or_an_exchange_as_owner_refuses_the_line(db: &TestDatabase) {
+/// A line is refused when a key is given twice, or when it is owned by the importing
+/// operator's own organisation (operators post no listings, and with `publish` would
+/// approve their own). Another exchange's own services import like any listing.
+fn a_repeated_key_or_the_importers_own_organisation_refuses_the_line(db: &TestDatabase) {
     let (server, operator, org) = setup(db);
-    let me = server.get("/api/v1/me").bearer(&operator).send();
-    let exchange = me.body["organisation"]["id"].as_str().unwrap().to_owned();
+    let organisation_of = |token: &str| {
+        let me = server.get("/api/v1/me").bearer(token).send();
+        me.body["organisation"]["id"].as_str().unwrap().to_owned()
+    };
+    let own = organisation_of(&operator);
+    let output = techex(db, server.data_dir())
+        .env("TECHEX_OPERATOR_PASSWORD", PASSWORD)
+        .args(["create-operator", "--email", "op@sandanang.vn"])
+        .args(["--organisation", "Sàn giao dịch công nghệ Đà Nẵng"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let partner = organisation_of(&server.login("op@sandanang.vn"));
+    assert_ne!(partner, own);
     // Which title would count is up to the parser: the line is refused instead.
     let repeated = line(&org, 1).to_string().replacen(
         '{',
         r#"{"title":"Một tiêu đề khác hẳn cho dòng này","#,
         1,
     );
-    let body = jsonl(&[line(&exchange, 2), line(&org, 3)]);
+    let body = jsonl(&[line(&own, 2), line(&org, 3), line(&partner, 4)]);
     let reply = import(&server, &operator, format!("{repeated}\n{body}"), true);
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
@@ -321,7 +336,7 @@ fn a_repeated_key_or_an_exchange_as_owner_refuses_the_line(db: &TestDatabase) {
             reply.body["created"].as_u64(),
             reply.body["failed"].as_u64()
         ),
-        (Some(1), Some(2)),
+        (Some(2), Some(2)),
         "{}",
         reply.text
     );
@@ -338,21 +353,57 @@ fn a_repeated_key_or_an_exchange_as_owner_refuses_the_line(db: &TestDatabase) {
     );
     assert_eq!(errors[1]["line"], 2);
     assert_eq!(errors[1]["errors"][0]["field"], "owner_organisation_id");
-    // Nothing of the exchange's own, drafts included, and one listing in all.
-    let own = server
-        .get(&format!("/api/v1/listings?organisation_id={exchange}"))
-        .send();
-    assert_eq!(own.body["total"], 0, "{}", own.text);
-    assert_eq!(server.get("/api/v1/listings").send().body["total"], 1);
+    // Nothing of the importer's own, drafts included; the partner's is published.
+    let listed = |organisation: &str| {
+        server
+            .get(&format!("/api/v1/listings?organisation_id={organisation}"))
+            .send()
+            .body["total"]
+            .clone()
+    };
+    assert_eq!(listed(&own), 0);
+    assert_eq!(listed(&partner), 1);
+    assert_eq!(server.get("/api/v1/listings").send().body["total"], 2);
     let export = server
         .get("/api/v1/listings/export")
         .bearer(&operator)
         .send();
-    assert_eq!(export.text.lines().count(), 1, "{}", export.text);
+    assert_eq!(export.text.lines().count(), 2, "{}", export.text);
+}
+
+/// A body that is not labelled JSON Lines (a form, a spreadsheet) is refused with
+/// 415 before any line is read.
+fn a_body_not_labelled_json_lines_is_refused(db: &TestDatabase) {
+    let (server, operator, org) = setup(db);
+    let body = jsonl(&[line(&org, 1)]);
+    for content_type in ["application/x-www-form-urlencoded", "text/csv"] {
+        let reply = server
+            .post("/api/v1/listings/import?publish=true")
+            .bearer(&operator)
+            .raw(content_type, body.clone());
+        reply.assert_problem(415, "unsupported-media-type");
+    }
+    let exported = || {
+        let export = server
+            .get("/api/v1/listings/export")
+            .bearer(&operator)
+            .send();
+        export.text.lines().count()
+    };
+    assert_eq!(exported(), 0, "nothing stored");
+    for content_type in ["application/jsonl", "application/json; charset=utf-8"] {
+        let reply = server
+            .post("/api/v1/listings/import?publish=true")
+            .bearer(&operator)
+            .raw(content_type, body.clone());
+        assert_eq!(reply.status, 200, "{content_type}: {}", reply.text);
+    }
+    assert_eq!(exported(), 1, "imported once, then unchanged");
 }
 
 techex_store::on_both_backends!(
-    a_repeated_key_or_an_exchange_as_owner_refuses_the_line,
+    a_repeated_key_or_the_importers_own_organisation_refuses_the_line,
+    a_body_not_labelled_json_lines_is_refused,
     ten_lines_with_three_bad_import_seven_and_name_the_bad_lines,
     imports_are_for_operators_and_drafts_unless_published,
     export_round_trips_through_import,

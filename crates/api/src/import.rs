@@ -16,7 +16,7 @@ use techex_domain::listing::{
     Command, Listing, ListingContent, ListingInput, ListingStatus, RevisionStatus,
 };
 use techex_domain::validation::ValidationErrors;
-use techex_domain::{AuditAction, FieldError, ListingId, NewAuditEntry, OrganisationId, UserId};
+use techex_domain::{Actor, AuditAction, FieldError, ListingId, NewAuditEntry, OrganisationId};
 use techex_store::repo::{audit, listings, organisations};
 use techex_store::{DbConnection, Store};
 use utoipa::ToSchema;
@@ -29,7 +29,7 @@ pub struct ImportOptions {
     /// The data is already vetted: publish every imported listing.
     pub publish: bool,
     /// Who imports (`None`: the command line).
-    pub actor: Option<UserId>,
+    pub actor: Option<Actor>,
     pub client_ip: Option<String>,
 }
 
@@ -111,7 +111,7 @@ pub fn import(
             report.created, report.updated, report.unchanged, report.failed
         ))
         .client_ip(options.client_ip.clone());
-    entry.actor = options.actor;
+    entry.actor = options.actor.map(|actor| actor.user_id);
     audit::append(&mut conn, &entry)?;
     Ok(report)
 }
@@ -191,10 +191,17 @@ fn import_line(
             }
             other => other,
         })?;
-    if !organisation.kind.may_own_listings() {
+    // As through the API: operators post no listings and never review their own
+    // organisation's, so they import none of it either (with `publish` they would
+    // approve it). Another exchange's own services may be imported: its listings
+    // are reviewed by this exchange's operators like any others.
+    if options
+        .actor
+        .is_some_and(|actor| actor.organisation_id == organisation.id)
+    {
         return Err(ApiError::validation(
             "owner_organisation_id",
-            "is an exchange: it reviews listings and owns none",
+            "is your own organisation: the exchange's staff review listings rather than post them",
         ));
     }
     let external_ref = content.external_ref.clone().unwrap_or_default();
@@ -203,7 +210,7 @@ fn import_line(
         // The organisation's first user stands as creator when an operator or the
         // command line imports on its behalf.
         let created_by = match options.actor {
-            Some(actor) => actor,
+            Some(actor) => actor.user_id,
             None => techex_store::repo::users::first_of_organisation(conn, organisation.id)?
                 .map(|u| u.id)
                 .ok_or_else(|| {
@@ -280,7 +287,7 @@ fn step(
 ) -> Result<Listing, ApiError> {
     let transition = Transition {
         listing,
-        actor: options.actor,
+        actor: options.actor.map(|actor| actor.user_id),
         command,
         expected_version: None,
         note: Some("bulk import".into()),

@@ -37,13 +37,6 @@ impl OrganisationKind {
         self != Self::Exchange
     }
 
-    /// Whether listings may be owned by an organisation of this kind. An exchange
-    /// reviews listings: its own could never be approved, since no operator
-    /// approves their own organisation's.
-    pub fn may_own_listings(self) -> bool {
-        self != Self::Exchange
-    }
-
     /// The kind a registration form names: one that may sign itself up. The error
     /// lists only those, so it never suggests a kind that would be refused.
     pub fn parse_self_registering(raw: &str) -> Result<Self, String> {
@@ -224,13 +217,6 @@ fn parse_website(raw: Option<&str>) -> Result<Option<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_an_exchange_owns_no_listings() {
-        for kind in OrganisationKind::ALL {
-            assert_eq!(kind.may_own_listings(), kind != OrganisationKind::Exchange);
-        }
-    }
 
     fn input<'a>() -> OrganisationInput<'a> {
         OrganisationInput {

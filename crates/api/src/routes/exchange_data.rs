@@ -42,16 +42,42 @@ pub async fn import(
     Query(query): Query<ImportQuery>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    ensure_json_lines(&req)?;
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8 text".into()))?;
     let options = ImportOptions {
         publish: query.publish.unwrap_or(false),
-        actor: Some(operator.user.id),
+        actor: Some(operator.actor()),
         client_ip: state.client_ip(&req),
     };
     let store = state.store.clone();
     let report = web::block(move || import::import(&store, &text, &options, |_, _| {})).await??;
     Ok(HttpResponse::Ok().json(report))
+}
+
+/// The media types a JSON Lines body goes by; `application/json` too, as some
+/// clients label every JSON-ish body so. A form or a spreadsheet sent by mistake
+/// is refused before it is read line by line.
+const JSON_LINES: [&str; 4] = [
+    "application/x-ndjson",
+    "application/jsonl",
+    "application/x-jsonlines",
+    "application/json",
+];
+
+fn ensure_json_lines(req: &HttpRequest) -> Result<(), ApiError> {
+    let essence = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase());
+    match essence {
+        Some(essence) if JSON_LINES.contains(&essence.as_str()) => Ok(()),
+        _ => Err(ApiError::UnsupportedMediaType(
+            "send JSON Lines, one listing per line, as application/x-ndjson".into(),
+        )),
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
