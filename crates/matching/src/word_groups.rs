@@ -19,8 +19,9 @@
 //! groups has one of the `n - required + 1` rarest (it lacks at most
 //! `n - required` groups), so those groups — the drivers — find every candidate;
 //! the other groups' postings, usually those of a common word such as `công` or
-//! `xử`, are only sought at the candidates when they are sparse enough, and a
-//! candidate stops being sought once it can no longer reach `required`.
+//! `xử`, are only sought at the candidates when they are sparse enough, or else
+//! read with only the candidates scored; a candidate stops being sought once it
+//! can no longer reach `required`.
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
@@ -219,19 +220,29 @@ impl SegmentTerm {
         }
     }
 
-    /// Like [`Self::read`] for a follower, whose postings may lag behind `start`.
-    fn catch_up_and_read(
+    /// Reads a follower's postings up to `end`, marking and scoring only the
+    /// window's candidates (`live`, offsets from `start`): a document that is not
+    /// one cannot match, so its postings need no score. The postings may lag
+    /// behind `start`.
+    fn read_at_candidates(
         &mut self,
         start: DocId,
         end: DocId,
+        live: &[u64],
         masks: &mut [u64],
         scores: &mut [Score],
-        touched: &mut [u64],
     ) {
         if self.postings.doc() < start {
             self.postings.seek(start);
         }
-        self.read(start, end, masks, scores, touched);
+        let mut doc = self.postings.doc();
+        while doc < end {
+            let offset = (doc - start) as usize;
+            if live[offset / 64] & (1 << (offset % 64)) != 0 {
+                self.add(doc, offset, masks, scores);
+            }
+            doc = self.postings.advance();
+        }
     }
 
     /// Seeks the window's candidates (`live`, offsets from `start`) in the postings,
@@ -331,12 +342,12 @@ impl WordGroupsScorer {
                     if live * SEEK_COST < term.per_window {
                         term.seek_each(start, &self.live, &mut self.masks, &mut self.scores);
                     } else {
-                        term.catch_up_and_read(
+                        term.read_at_candidates(
                             start,
                             end,
+                            &self.live,
                             &mut self.masks,
                             &mut self.scores,
-                            &mut self.touched,
                         );
                     }
                 }
