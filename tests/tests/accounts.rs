@@ -446,7 +446,7 @@ fn repeated_failed_logins_are_throttled(db: &TestDatabase) {
             .json(&json!({"email": "hoa@viettel.vn", "password": "guess number x"}));
         assert_eq!(reply.status, 401, "attempt {attempt}");
     }
-    // Now even the right password waits: the account is throttled.
+    // Now even the right password waits: the account is throttled for this address.
     let throttled = server
         .post("/api/v1/auth/login")
         .json(&json!({"email": "HOA@viettel.vn", "password": PASSWORD}));

@@ -106,7 +106,8 @@ fn guessing_the_current_password_is_throttled_with_logins(db: &TestDatabase) {
         let reply = change(&s, &token, &guess);
         assert_eq!(reply.status, 400, "attempt {attempt}: {}", reply.text);
     }
-    // The right password now waits, here and at login: the account is throttled.
+    // The right password now waits, here and at login: the account is throttled
+    // for this address.
     change(
         &s,
         &token,

@@ -69,7 +69,8 @@ enum Command {
     /// (its own SQLite database under <data-dir>/demo)
     Demo,
     /// Import listings from a JSON Lines file (`-` for standard input), as
-    /// POST /api/v1/listings/import does
+    /// POST /api/v1/listings/import does, as the deployment's administrator: any
+    /// organisation's listings load, the exchange's own included
     Import {
         file: PathBuf,
         /// Publish every imported listing (the data was vetted by its exchange)

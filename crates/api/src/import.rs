@@ -194,14 +194,15 @@ fn import_line(
     // As through the API: operators post no listings and never review their own
     // organisation's, so they import none of it either (with `publish` they would
     // approve it). Another exchange's own services may be imported: its listings
-    // are reviewed by this exchange's operators like any others.
+    // are reviewed by this exchange's operators like any others. The command line
+    // (no actor) is the deployment's administrator and loads any owner's.
     if options
         .actor
         .is_some_and(|actor| actor.organisation_id == organisation.id)
     {
         return Err(ApiError::validation(
             "owner_organisation_id",
-            "is your own organisation: the exchange's staff review listings rather than post them",
+            "is your own organisation: operators review listings rather than post them",
         ));
     }
     let external_ref = content.external_ref.clone().unwrap_or_default();

@@ -295,6 +295,14 @@ impl Settings {
         {
             bail!("login_throttle limits must be at least 1");
         }
+        // Below the per-address limit, one address would lock the account everywhere.
+        if self.login_throttle.per_account_failures_all_addresses
+            < self.login_throttle.per_account_failures
+        {
+            bail!(
+                "login_throttle.per_account_failures_all_addresses must be at least per_account_failures"
+            );
+        }
         if !(0.0..=1.0).contains(&self.notifications.match_alert_min_score) {
             bail!("notifications.match_alert_min_score must be between 0 and 1");
         }
@@ -473,6 +481,12 @@ mod tests {
         assert!(load(&[("TECHEX_BIND", "localhost")], CliOverrides::default()).is_err());
         assert!(load(&[("DATABASE_URL", "mysql://x/y")], CliOverrides::default()).is_err());
         assert!(load(&[("TECHEX_ENV", "staging")], CliOverrides::default()).is_err());
+        let below_one_address = [("TECHEX_LOGIN_PER_ACCOUNT_FAILURES_ALL_ADDRESSES", "4")];
+        let error = load(&below_one_address, CliOverrides::default()).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("per_account_failures_all_addresses"),
+            "{error:#}"
+        );
     }
 
     #[test]

@@ -1,8 +1,14 @@
-//! Login throttling: attempts per client address per minute, and failed attempts per
-//! account over a window. In memory, per process: a restart forgets, which is the
-//! accepted price of needing no shared store; each replica throttles on its own.
+//! Login throttling: attempts per client address per minute, and failed attempts at
+//! an account over a window, from each client address and from all of them. In
+//! memory, per process: a restart forgets, which is the accepted price of needing no
+//! shared store; each replica throttles on its own.
+//!
+//! An attempt is counted as a failure when it is let through, before the password
+//! is checked, and taken back if the password was right: requests racing from one
+//! address cannot all pass the check before any failure is recorded.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -62,6 +68,16 @@ impl SlidingWindow {
     fn clear(&mut self, key: &str) {
         self.events.remove(key);
     }
+
+    /// Forgets the latest event of `key`.
+    fn take_back(&mut self, key: &str) {
+        if let Some(events) = self.events.get_mut(key) {
+            events.pop_back();
+            if events.is_empty() {
+                self.events.remove(key);
+            }
+        }
+    }
 }
 
 pub struct LoginThrottle {
@@ -92,56 +108,77 @@ impl LoginThrottle {
 
     /// Counts an attempt from `address`; `Err(wait)` when it is over its limit.
     pub fn attempt_from(&self, address: &str, now: Instant) -> Result<(), Duration> {
+        let client = client_of(address);
         let mut window = lock(&self.per_address);
-        if let Some(wait) = window.blocked_for(address, now) {
+        if let Some(wait) = window.blocked_for(&client, now) {
             return Err(wait);
         }
-        window.record(address, now);
+        window.record(&client, now);
         Ok(())
     }
 
-    /// Counts an attempt from `address` at `account`'s password; `Err(wait)` when
-    /// the address is over its limit or the account has failed too often, from
-    /// this address or from all of them.
+    /// Counts an attempt from `address` at `account`'s password, as a failure until
+    /// [`Self::succeeded`] says otherwise; `Err(wait)`, counting nothing, when the
+    /// address is over its limit or the account has failed too often, from this
+    /// address or from all of them.
     pub fn attempt(&self, address: &str, account: &str, now: Instant) -> Result<(), Duration> {
         self.attempt_from(address, now)?;
-        let from_here = lock(&self.per_client).blocked_for(&client_key(address, account), now);
-        let from_all = lock(&self.per_account).blocked_for(account, now);
-        match from_here.max(from_all) {
-            Some(wait) => Err(wait),
-            None => Ok(()),
+        let key = client_key(address, account);
+        let mut from_here = lock(&self.per_client);
+        let mut from_all = lock(&self.per_account);
+        let wait = from_here
+            .blocked_for(&key, now)
+            .max(from_all.blocked_for(account, now));
+        if let Some(wait) = wait {
+            return Err(wait);
         }
+        from_here.record(&key, now);
+        from_all.record(account, now);
+        Ok(())
     }
 
-    pub fn record_failure(&self, address: &str, account: &str, now: Instant) {
-        lock(&self.per_client).record(&client_key(address, account), now);
-        lock(&self.per_account).record(account, now);
-    }
-
-    /// The right password from `address` forgets that address's failures. The
-    /// account-wide count stays: the owner signing in must not reset the budget
-    /// of a guesser using many addresses.
-    pub fn record_success(&self, address: &str, account: &str) {
+    /// The right password from `address`: that address's failures are forgotten
+    /// and this attempt no longer counts. The other failures from all addresses
+    /// stay: the owner signing in must not reset the budget of a guesser using many
+    /// addresses.
+    pub fn succeeded(&self, address: &str, account: &str) {
         lock(&self.per_client).clear(&client_key(address, account));
+        lock(&self.per_account).take_back(account);
     }
 
     /// A password set through a reset token lifts every lock on the account: its
     /// owner has proved who they are another way.
     pub fn lift(&self, account: &str) {
-        lock(&self.per_account).clear(account);
         let prefix = client_key("", account);
         lock(&self.per_client)
             .events
             .retain(|key, _| !key.starts_with(&prefix));
+        lock(&self.per_account).clear(account);
     }
 }
 
-/// The key of `account` as tried from `address`. The account is the address as
-/// typed with control characters dropped, so a NUL cannot occur in it and separates
-/// the two unambiguously; the account comes first, so that [`LoginThrottle::lift`]
-/// finds an account's keys by prefix.
+/// The key of `account` (an e-mail address, lower-cased, without control
+/// characters) as tried from `address`. A NUL cannot occur in the account, so it
+/// separates the two unambiguously; the account comes first, so that
+/// [`LoginThrottle::lift`] finds an account's keys by prefix.
 fn client_key(address: &str, account: &str) -> String {
-    format!("{account}\0{address}")
+    format!("{account}\0{}", client_of(address))
+}
+
+/// Who a client address stands for. An IPv6 host is given a whole /64 and can
+/// change its address within it at will, so the /64 is the client; an IPv4
+/// address (or anything else) is itself.
+fn client_of(address: &str) -> String {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+            }
+        },
+        _ => address.to_owned(),
+    }
 }
 
 /// A poisoned lock only means another thread panicked mid-update of a counter map;
@@ -156,15 +193,24 @@ fn lock(mutex: &Mutex<SlidingWindow>) -> std::sync::MutexGuard<'_, SlidingWindow
 mod tests {
     use super::*;
 
+    fn settings() -> LoginThrottleSettings {
+        LoginThrottleSettings {
+            per_address_per_minute: 30,
+            per_account_failures: 2,
+            per_account_failures_all_addresses: 5,
+            per_account_window_secs: 600,
+        }
+    }
+
     fn throttle() -> LoginThrottle {
-        LoginThrottle::new(&throttle_settings())
+        LoginThrottle::new(&settings())
     }
 
     #[test]
     fn addresses_are_limited_per_minute() {
         let throttle = LoginThrottle::new(&LoginThrottleSettings {
             per_address_per_minute: 3,
-            ..throttle_settings()
+            ..settings()
         });
         let start = Instant::now();
         for _ in 0..3 {
@@ -183,23 +229,14 @@ mod tests {
         );
     }
 
-    fn throttle_settings() -> LoginThrottleSettings {
-        LoginThrottleSettings {
-            per_address_per_minute: 30,
-            per_account_failures: 2,
-            per_account_failures_all_addresses: 5,
-            per_account_window_secs: 600,
-        }
-    }
-
     #[test]
     fn an_account_locks_for_the_failing_address_and_success_there_resets() {
         let throttle = throttle();
         let start = Instant::now();
         let later = start + Duration::from_secs(1);
-        throttle.record_failure("10.0.0.1", "a@b.vn", start);
+        // Two attempts not followed by a success are two failures.
         assert!(throttle.attempt("10.0.0.1", "a@b.vn", start).is_ok());
-        throttle.record_failure("10.0.0.1", "a@b.vn", start);
+        assert!(throttle.attempt("10.0.0.1", "a@b.vn", start).is_ok());
         assert!(throttle.attempt("10.0.0.1", "a@b.vn", later).is_err());
         assert!(
             throttle.attempt("10.0.0.2", "a@b.vn", later).is_ok(),
@@ -214,31 +251,64 @@ mod tests {
                 .attempt("10.0.0.1", "a@b.vn", start + Duration::from_secs(600))
                 .is_ok()
         );
-        throttle.record_failure("10.0.0.1", "c@d.vn", start);
-        throttle.record_success("10.0.0.1", "c@d.vn");
-        throttle.record_failure("10.0.0.1", "c@d.vn", start);
-        assert!(throttle.attempt("10.0.0.1", "c@d.vn", later).is_ok());
+        // A success forgets the address's failures, its own attempt included.
+        assert!(throttle.attempt("10.0.0.3", "e@f.vn", start).is_ok());
+        assert!(throttle.attempt("10.0.0.3", "e@f.vn", start).is_ok());
+        throttle.succeeded("10.0.0.3", "e@f.vn");
+        assert!(throttle.attempt("10.0.0.3", "e@f.vn", later).is_ok());
+        assert!(throttle.attempt("10.0.0.3", "e@f.vn", later).is_ok());
+        assert!(throttle.attempt("10.0.0.3", "e@f.vn", later).is_err());
     }
 
     #[test]
     fn failures_from_many_addresses_lock_the_account_until_lifted() {
         let throttle = throttle();
         let start = Instant::now();
-        for n in 0..5 {
-            throttle.record_failure(&format!("10.0.0.{n}"), "a@b.vn", start);
+        for n in 0..4 {
+            assert!(
+                throttle
+                    .attempt(&format!("10.0.0.{n}"), "a@b.vn", start)
+                    .is_ok()
+            );
         }
-        assert!(throttle.attempt("10.0.9.9", "a@b.vn", start).is_err());
-        // Signing in somewhere does not reset the account-wide count.
-        throttle.record_success("10.0.0.0", "a@b.vn");
-        assert!(throttle.attempt("10.0.9.9", "a@b.vn", start).is_err());
-        throttle.record_failure("10.0.0.1", "a@b.vn", start);
-        throttle.record_failure("10.0.0.1", "e@f.vn", start);
-        throttle.record_failure("10.0.0.1", "e@f.vn", start);
+        // The owner's success is not a failure, and does not forget the others'.
+        assert!(throttle.attempt("10.0.9.9", "a@b.vn", start).is_ok());
+        throttle.succeeded("10.0.9.9", "a@b.vn");
+        assert!(throttle.attempt("10.0.0.7", "a@b.vn", start).is_ok());
+        assert!(
+            throttle.attempt("10.0.9.9", "a@b.vn", start).is_err(),
+            "five failures from all addresses"
+        );
+        // `a@b.vn.x` begins like `a@b.vn` but is another account.
+        assert!(throttle.attempt("10.0.0.1", "a@b.vn.x", start).is_ok());
+        assert!(throttle.attempt("10.0.0.1", "a@b.vn.x", start).is_ok());
         throttle.lift("a@b.vn");
         assert!(throttle.attempt("10.0.0.1", "a@b.vn", start).is_ok());
         assert!(
-            throttle.attempt("10.0.0.1", "e@f.vn", start).is_err(),
+            throttle.attempt("10.0.0.1", "a@b.vn.x", start).is_err(),
             "lifting one account leaves the others"
         );
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_and_a_mapped_ipv4_address_is_itself() {
+        let throttle = throttle();
+        let start = Instant::now();
+        assert!(throttle.attempt("2001:db8:1:2::1", "a@b.vn", start).is_ok());
+        assert!(
+            throttle
+                .attempt("2001:db8:1:2:ffff::9", "a@b.vn", start)
+                .is_ok()
+        );
+        assert!(
+            throttle
+                .attempt("2001:db8:1:2::abcd", "a@b.vn", start)
+                .is_err(),
+            "another address of the same /64"
+        );
+        assert!(throttle.attempt("2001:db8:1:3::1", "a@b.vn", start).is_ok());
+        assert_eq!(client_of("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(client_of("192.0.2.7"), "192.0.2.7");
+        assert_eq!(client_of("unknown"), "unknown");
     }
 }

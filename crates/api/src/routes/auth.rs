@@ -377,7 +377,7 @@ pub async fn login(
 
     match user {
         Some(user) if password_matches && !user.disabled => {
-            state.throttle.record_success(&address, &account);
+            state.throttle.succeeded(&address, &account);
             state.metrics.observe_login("succeeded");
             let token = state.tokens.issue(&user).map_err(ApiError::Internal)?;
             state
@@ -397,7 +397,6 @@ pub async fn login(
                 }))
         }
         user => {
-            state.throttle.record_failure(&address, &account, now);
             state.metrics.observe_login("failed");
             let reason = match &user {
                 None => "unknown account",

@@ -174,7 +174,6 @@ pub async fn change_password(
         .await?
         .map(|(_, hash)| hash);
     if !state.passwords.verify_typed(stored, current).await? {
-        state.throttle.record_failure(&address, &account, now);
         state
             .audit(
                 NewAuditEntry::new(AuditAction::LoginFailed)
@@ -189,7 +188,7 @@ pub async fn change_password(
             "is not the account's password",
         ));
     }
-    state.throttle.record_success(&address, &account);
+    state.throttle.succeeded(&address, &account);
 
     let hash = state.passwords.hash(new).await?;
     let user = auth.user.id;
