@@ -383,6 +383,17 @@ fn a_body_not_labelled_json_lines_is_refused(db: &TestDatabase) {
             .raw(content_type, body.clone());
         reply.assert_problem(415, "unsupported-media-type");
     }
+    // Who may import is judged before the label.
+    let member = server.login("lan@iet.ac.vn");
+    let as_member = server
+        .post("/api/v1/listings/import?publish=true")
+        .bearer(&member)
+        .raw("text/csv", body.clone());
+    as_member.assert_problem(403, "forbidden");
+    let anonymous = server
+        .post("/api/v1/listings/import?publish=true")
+        .raw("text/csv", body.clone());
+    anonymous.assert_problem(401, "unauthenticated");
     let exported = || {
         let export = server
             .get("/api/v1/listings/export")

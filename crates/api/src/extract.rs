@@ -44,17 +44,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|mime| {
-                let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
-            })
-            .unwrap_or(false);
+        let is_json = media_type(req).is_some_and(|mime| {
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        });
         let limit = req.app_data::<BodyLimit>().map(|limit| limit.0);
         let body = web::Bytes::from_request(req, payload);
         let settled = AuthGate::settled(req);
@@ -68,6 +61,55 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// A JSON Lines request body (`application/x-ndjson`, one JSON value a line), as
+/// its bytes, limited as [`JsonBody`] is. A body labelled otherwise (a form, a
+/// spreadsheet sent by mistake) is refused with 415 before it is read.
+pub struct JsonLinesBody(pub web::Bytes);
+
+/// The media types a JSON Lines body goes by; `application/json` too, as some
+/// clients label every JSON-ish body so.
+const JSON_LINES: [&str; 4] = [
+    "application/x-ndjson",
+    "application/jsonl",
+    "application/x-jsonlines",
+    "application/json",
+];
+
+impl FromRequest for JsonLinesBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let labelled = media_type(req).is_some_and(|mime| JSON_LINES.contains(&mime.as_str()));
+        let limit = req.app_data::<BodyLimit>().map(|limit| limit.0);
+        let body = web::Bytes::from_request(req, payload);
+        let settled = AuthGate::settled(req);
+        Box::pin(async move {
+            let read = if labelled {
+                read_body(body, limit).await
+            } else {
+                Err(ApiError::UnsupportedMediaType(
+                    "send JSON Lines, one JSON object a line, as application/x-ndjson".into(),
+                ))
+            };
+            if read.is_err() {
+                settled.await;
+            }
+            read.map(JsonLinesBody)
+        })
+    }
+}
+
+/// The request's media type without its parameters, lower-cased
+/// (`application/json` of `Application/JSON; charset=utf-8`).
+fn media_type(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+}
+
 /// The body of a JSON request, parsed.
 async fn parse_body<T: DeserializeOwned>(
     is_json: bool,
@@ -79,7 +121,15 @@ async fn parse_body<T: DeserializeOwned>(
             "send the request body as application/json".into(),
         ));
     }
-    let bytes = body.await.map_err(|error| {
+    parse_json(&read_body(body, limit).await?)
+}
+
+/// A request's body, within the route's limit.
+async fn read_body(
+    body: impl Future<Output = Result<web::Bytes, actix_web::Error>>,
+    limit: Option<usize>,
+) -> Result<web::Bytes, ApiError> {
+    body.await.map_err(|error| {
         let status = error.as_response_error().status_code();
         match (status, limit) {
             (actix_web::http::StatusCode::PAYLOAD_TOO_LARGE, Some(limit)) => {
@@ -89,8 +139,7 @@ async fn parse_body<T: DeserializeOwned>(
             }
             _ => ApiError::from_status(status, Some(crate::problem::client_message(&error))),
         }
-    })?;
-    parse_json(&bytes)
+    })
 }
 
 /// A JSON body that may be left out entirely (no body, `Content-Length: 0`, or

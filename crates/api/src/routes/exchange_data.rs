@@ -12,7 +12,7 @@ use techex_store::repo::{listings, organisations};
 use utoipa::IntoParams;
 
 use crate::auth::OperatorUser;
-use crate::extract::Query;
+use crate::extract::{JsonLinesBody, Query};
 use crate::import::{self, ImportOptions, ImportReport};
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -40,9 +40,8 @@ pub async fn import(
     req: HttpRequest,
     OperatorUser(operator): OperatorUser,
     Query(query): Query<ImportQuery>,
-    body: Bytes,
+    JsonLinesBody(body): JsonLinesBody,
 ) -> Result<HttpResponse, ApiError> {
-    ensure_json_lines(&req)?;
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8 text".into()))?;
     let options = ImportOptions {
@@ -53,31 +52,6 @@ pub async fn import(
     let store = state.store.clone();
     let report = web::block(move || import::import(&store, &text, &options, |_, _| {})).await??;
     Ok(HttpResponse::Ok().json(report))
-}
-
-/// The media types a JSON Lines body goes by; `application/json` too, as some
-/// clients label every JSON-ish body so. A form or a spreadsheet sent by mistake
-/// is refused before it is read line by line.
-const JSON_LINES: [&str; 4] = [
-    "application/x-ndjson",
-    "application/jsonl",
-    "application/x-jsonlines",
-    "application/json",
-];
-
-fn ensure_json_lines(req: &HttpRequest) -> Result<(), ApiError> {
-    let essence = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|essence| essence.trim().to_ascii_lowercase());
-    match essence {
-        Some(essence) if JSON_LINES.contains(&essence.as_str()) => Ok(()),
-        _ => Err(ApiError::UnsupportedMediaType(
-            "send JSON Lines, one listing per line, as application/x-ndjson".into(),
-        )),
-    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
