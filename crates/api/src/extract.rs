@@ -68,7 +68,7 @@ pub struct JsonLinesBody(pub web::Bytes);
 
 /// The media types a JSON Lines body goes by; `application/json` too, as some
 /// clients label every JSON-ish body so.
-const JSON_LINES: [&str; 4] = [
+pub const JSON_LINES: [&str; 4] = [
     "application/x-ndjson",
     "application/jsonl",
     "application/x-jsonlines",

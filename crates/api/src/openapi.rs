@@ -208,6 +208,8 @@ impl Modify for ClientContract {
                     usual.push((401, "no token, or an expired, revoked or invalid one"));
                 }
                 if operation.request_body.is_some() {
+                    usual.push((400, "an invalid body: each field named, or where it broke"));
+                    usual.push((413, "the body is larger than the route's limit"));
                     usual.push((415, "the body's content type is not the one given here"));
                 }
                 for (status, description) in usual {

@@ -77,7 +77,7 @@ fn operations_are_named_once_and_document_the_usual_answers() {
                 assert!(has("401"), "{method} {path}");
             }
             if operation.get("requestBody").is_some() {
-                assert!(has("415"), "{method} {path}");
+                assert!(has("400") && has("413") && has("415"), "{method} {path}");
             }
             if path.contains('{') {
                 assert!(has("400") && has("404"), "{method} {path}");
@@ -112,4 +112,21 @@ fn a_listing_patch_requires_only_its_version() {
         assert_eq!(&patch["properties"][field], expected, "{field}");
     }
     assert_eq!(patch["properties"]["version"]["type"], "integer");
+}
+
+/// The import documents exactly the media types its extractor accepts.
+#[test]
+fn the_import_documents_the_json_lines_types_it_accepts() {
+    let document = serde_json::to_value(techex_api::openapi::document()).unwrap();
+    let content = &document["paths"]["/api/v1/listings/import"]["post"]["requestBody"]["content"];
+    let mut documented: Vec<&str> = content
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut accepted = techex_api::extract::JSON_LINES.to_vec();
+    documented.sort_unstable();
+    accepted.sort_unstable();
+    assert_eq!(documented, accepted);
 }

@@ -28,8 +28,13 @@ pub struct ImportQuery {
 /// (organisation, external_ref).
 #[utoipa::path(post, path = "/api/v1/listings/import", tag = "listings", security(("bearer" = [])),
     params(ImportQuery),
-    request_body(content = String, content_type = "application/x-ndjson",
-        description = "one listing per line: owner_organisation_id, kind, external_ref and the listing fields"),
+    request_body(description = "one listing per line: owner_organisation_id, kind, external_ref and the listing fields",
+        content(
+            (String = "application/x-ndjson"),
+            (String = "application/jsonl"),
+            (String = "application/x-jsonlines"),
+            (String = "application/json"),
+        )),
     responses(
         (status = 200, body = ImportReport),
         (status = 403, body = crate::problem::Problem, content_type = "application/problem+json"),
