@@ -166,10 +166,10 @@ impl Modify for PatchIsPartial {
 
 /// What generated clients rely on and each route's annotation would otherwise have
 /// to repeat: unique operation ids, a description for every answer, the answers
-/// every route of a kind gives (401 to a missing or bad token, 415 to a body that
-/// is not JSON, 400 to an id or a parameter that does not parse, 404 to an id of
-/// nothing the caller may see), and the ranges
-/// of the paging and TRL parameters.
+/// every route of a kind gives (401 to a missing or bad token; 400 to an id, a
+/// parameter or a body that does not parse; 413 to a body over the limit and 415 to
+/// one of another content type; 404 to an id of nothing the caller may see), and
+/// the ranges of the paging and TRL parameters.
 struct ClientContract;
 
 impl Modify for ClientContract {
@@ -197,9 +197,13 @@ impl Modify for ClientContract {
                         .clone()
                         .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
                 };
+                let takes_parameters = has(ParameterIn::Path) || has(ParameterIn::Query);
+                let takes_body = operation.request_body.is_some();
                 let mut usual = Vec::new();
-                if has(ParameterIn::Path) || has(ParameterIn::Query) {
+                if takes_parameters {
                     usual.push((400, "invalid parameters, each named"));
+                } else if takes_body {
+                    usual.push((400, "an invalid body: each field named, or where it broke"));
                 }
                 if has(ParameterIn::Path) {
                     usual.push((404, "no such object, or none the caller may see"));
@@ -207,8 +211,7 @@ impl Modify for ClientContract {
                 if operation.security.is_some() {
                     usual.push((401, "no token, or an expired, revoked or invalid one"));
                 }
-                if operation.request_body.is_some() {
-                    usual.push((400, "an invalid body: each field named, or where it broke"));
+                if takes_body {
                     usual.push((413, "the body is larger than the route's limit"));
                     usual.push((415, "the body's content type is not the one given here"));
                 }
