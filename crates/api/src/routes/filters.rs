@@ -43,9 +43,13 @@ pub fn parse(
                 .ok_or_else(|| format!("'{text}' is not a province")),
         )
     });
+    let levels = techex_domain::listing::content::TRL_LEVELS;
     for (field, level) in [("trl_min", trl_min), ("trl_max", trl_max)] {
-        if level.is_some_and(|l| !techex_domain::listing::content::TRL_LEVELS.contains(&l)) {
-            errors.add(field, "must be from 1 to 9");
+        if level.is_some_and(|l| !levels.contains(&l)) {
+            errors.add(
+                field,
+                format!("must be from {} to {}", levels.start(), levels.end()),
+            );
         }
     }
     if let (Some(min), Some(max)) = (trl_min, trl_max)

@@ -336,7 +336,11 @@ fn parse_trl(raw: Option<i64>) -> Result<Option<u8>, String> {
     match raw.map(u8::try_from) {
         None => Ok(None),
         Some(Ok(level)) if TRL_LEVELS.contains(&level) => Ok(Some(level)),
-        Some(_) => Err("must be a technology readiness level from 1 to 9".into()),
+        Some(_) => Err(format!(
+            "must be a technology readiness level from {} to {}",
+            TRL_LEVELS.start(),
+            TRL_LEVELS.end()
+        )),
     }
 }
 
