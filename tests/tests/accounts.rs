@@ -901,6 +901,85 @@ fn production_without_a_secret_refuses_to_start(db: &TestDatabase) {
     assert_eq!(server.get("/healthz").send().status, 200);
 }
 
+/// Every closed vocabulary and every date the API document gives a query
+/// parameter is what the server takes: each listed value is answered, and a value
+/// outside them is a 400 naming the parameter. Generated clients offer those
+/// values, and request generators send only them.
+fn documented_parameter_values_are_the_ones_taken(db: &TestDatabase) {
+    let server = Server::start(db);
+    let (token, _) = server.operator_account("op@exchange.vn");
+    let document = server.get("/api/openapi.json").send().body;
+    let schemas = &document["components"]["schemas"];
+    // A parameter's schema is `{"oneOf": [{"$ref": …}, {"type": "null"}]}` or inline.
+    let resolve = |schema: &Value| -> Value {
+        let named = schema["oneOf"]
+            .as_array()
+            .and_then(|choices| choices.iter().find_map(|c| c["$ref"].as_str()))
+            .or_else(|| schema["$ref"].as_str());
+        match named {
+            Some(reference) => {
+                schemas[reference.trim_start_matches("#/components/schemas/")].clone()
+            }
+            None => schema.clone(),
+        }
+    };
+    let mut checked = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let Some(operation) = item.get("get").filter(|_| !path.contains('{')) else {
+            continue;
+        };
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let name = parameter["name"].as_str().unwrap();
+            let schema = resolve(&parameter["schema"]);
+            let (values, outside): (Vec<&str>, &str) = match schema["enum"].as_array() {
+                Some(values) => (
+                    values.iter().map(|v| v.as_str().unwrap()).collect(),
+                    "not_one_of_them",
+                ),
+                None if schema["format"] == "date" => (vec!["2026-06-30"], "2026-02-30"),
+                None => continue,
+            };
+            assert!(!values.is_empty(), "{path} {name}");
+            for value in values {
+                let reply = server
+                    .get(&format!("{path}?{name}={value}"))
+                    .bearer(&token)
+                    .send();
+                assert_eq!(reply.status, 200, "{path}?{name}={value}: {}", reply.text);
+            }
+            let reply = server
+                .get(&format!("{path}?{name}={outside}"))
+                .bearer(&token)
+                .send();
+            reply.assert_problem(400, "validation");
+            assert_eq!(reply.error_fields(), [name], "{path}?{name}={outside}");
+            checked.push(format!("{path} {name}"));
+        }
+    }
+    for expected in [
+        "/api/v1/search kind",
+        "/api/v1/search ip_status",
+        "/api/v1/search transfer_mode",
+        "/api/v1/search language",
+        "/api/v1/listings kind",
+        "/api/v1/me/listings status",
+        "/api/v1/interests role",
+        "/api/v1/interests state",
+        "/api/v1/organisations kind",
+        "/api/v1/users role",
+        "/api/v1/audit action",
+        "/api/v1/taxonomy/sectors level",
+        "/api/v1/listings/export format",
+        "/api/v1/stats from",
+        "/api/v1/stats.csv to",
+    ] {
+        assert!(
+            checked.iter().any(|c| c == expected),
+            "{expected} has no documented vocabulary: {checked:?}"
+        );
+    }
+}
+
 techex_store::on_both_backends!(
     register_login_and_me,
     validation_errors_name_every_field_and_store_nothing,
@@ -917,5 +996,6 @@ techex_store::on_both_backends!(
     an_over_long_request_target_is_414,
     callers_are_refused_before_their_requests_are_judged,
     health_readiness_metrics_and_api_document,
+    documented_parameter_values_are_the_ones_taken,
     production_without_a_secret_refuses_to_start,
 );

@@ -2,6 +2,7 @@
 //! once the listing's organisation has accepted; operators' notes never appear to
 //! the two sides.
 
+use crate::vocabularies;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,6 +22,7 @@ use crate::problem::ApiError;
 #[derive(Serialize, ToSchema)]
 pub struct ListingRef {
     pub id: Uuid,
+    #[schema(value_type = vocabularies::ListingKind)]
     pub kind: String,
     pub title: String,
 }
@@ -40,6 +42,7 @@ pub struct OutcomeView {
     pub transfer_value: Option<i64>,
     pub currency: Option<String>,
     pub contract_date: Option<NaiveDate>,
+    #[schema(value_type = Option<vocabularies::TransferMode>)]
     pub transfer_mode: Option<String>,
 }
 
@@ -62,6 +65,7 @@ pub struct ContactsView {
 pub struct InterestView {
     pub id: Uuid,
     /// sent, accepted, declined, negotiating, concluded or closed.
+    #[schema(value_type = vocabularies::InterestState)]
     pub state: String,
     /// The listing the interest is in.
     pub listing: Option<ListingRef>,

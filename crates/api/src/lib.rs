@@ -28,5 +28,6 @@ pub mod settings;
 pub mod state;
 pub mod stats_views;
 pub mod views;
+pub mod vocabularies;
 pub mod webhooks;
 pub mod workflow;

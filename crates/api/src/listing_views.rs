@@ -1,5 +1,6 @@
 //! Response bodies for listings, the review queue and the taxonomy.
 
+use crate::vocabularies;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use techex_domain::Organisation;
@@ -35,6 +36,7 @@ pub struct ContentView {
     pub summary: String,
     pub description: String,
     /// ISO 639-1.
+    #[schema(value_type = vocabularies::LanguageCode)]
     pub language: String,
     /// Taxonomy sector codes.
     pub sectors: Vec<String>,
@@ -42,9 +44,11 @@ pub struct ContentView {
     /// 1–9; for a need, the minimum accepted.
     pub trl: Option<u8>,
     /// patent_granted, patent_pending, utility_solution, know_how, copyright or none.
+    #[schema(value_type = Option<vocabularies::IpStatus>)]
     pub ip_status: Option<String>,
     pub patent_numbers: Vec<String>,
     /// licence, assignment, joint_development, technical_service, equipment_sale, investment.
+    #[schema(value_type = Vec<vocabularies::TransferMode>)]
     pub transfer_modes: Vec<String>,
     pub price: Option<PriceView>,
     /// Taxonomy province code.
@@ -83,6 +87,7 @@ impl From<ListingContent> for ContentView {
 pub struct OrganisationSummary {
     pub id: Uuid,
     pub name: String,
+    #[schema(value_type = vocabularies::OrganisationKind)]
     pub kind: String,
     pub province: Option<String>,
     /// Checked by an exchange operator.
@@ -143,8 +148,10 @@ impl From<Warning> for WarningView {
 pub struct ListingView {
     pub id: Uuid,
     /// offer or need.
+    #[schema(value_type = vocabularies::ListingKind)]
     pub kind: String,
     /// draft, pending_review, published, rejected, archived or expired.
+    #[schema(value_type = vocabularies::ListingStatus)]
     pub status: String,
     pub organisation: Option<OrganisationSummary>,
     #[serde(flatten)]

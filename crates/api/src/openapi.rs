@@ -11,7 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes;
+use crate::{routes, vocabularies};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -91,7 +91,26 @@ use crate::routes;
         routes::organisations::members,
         routes::organisations::update,
     ),
-    components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
+    // The vocabularies are listed whole: a parameter's schema is not collected
+    // as a body's is.
+    components(schemas(
+        crate::problem::Problem,
+        crate::problem::FieldErrorSchema,
+        vocabularies::ListingKind,
+        vocabularies::IpStatus,
+        vocabularies::TransferMode,
+        vocabularies::ListingStatus,
+        vocabularies::LanguageCode,
+        vocabularies::InterestState,
+        vocabularies::InterestReason,
+        vocabularies::InterestSide,
+        vocabularies::OrganisationKind,
+        vocabularies::RegisteringKind,
+        vocabularies::Role,
+        vocabularies::AuditAction,
+        vocabularies::SectorLevel,
+        vocabularies::ExportFormat,
+    )),
     modifiers(&BearerAuth, &PatchIsPartial, &ClientContract),
     tags(
         (name = "auth", description = "Registration, login and the signed-in account"),

@@ -1,6 +1,7 @@
 //! Response bodies. The domain stays free of framework types, so its values are
 //! mapped to these OpenAPI-described shapes here.
 
+use crate::vocabularies;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use techex_domain::{AuditEntry, Organisation, User};
@@ -13,6 +14,7 @@ pub struct OrganisationView {
     pub id: Uuid,
     pub name: String,
     /// research_institute, university, enterprise, startup or exchange.
+    #[schema(value_type = vocabularies::OrganisationKind)]
     pub kind: String,
     pub province: Option<String>,
     /// ISO 3166-1 alpha-2.
@@ -46,6 +48,7 @@ pub struct UserView {
     pub email: String,
     pub full_name: String,
     /// member, operator or admin.
+    #[schema(value_type = vocabularies::Role)]
     pub role: String,
     pub organisation_id: Uuid,
     pub disabled: bool,
@@ -87,6 +90,7 @@ pub struct AuditEntryView {
     pub id: String,
     pub occurred_at: DateTime<Utc>,
     pub actor: Option<Uuid>,
+    #[schema(value_type = vocabularies::AuditAction)]
     pub action: String,
     pub object_type: Option<String>,
     pub object_id: Option<String>,

@@ -1,7 +1,7 @@
 //! Languages of listings: ISO 639-1 codes.
 
 /// Every ISO 639-1 code, in order.
-const ISO_639_1: [&str; 183] = [
+pub const ISO_639_1: [&str; 183] = [
     "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az", "ba", "be", "bg", "bi",
     "bm", "bn", "bo", "br", "bs", "ca", "ce", "ch", "co", "cr", "cs", "cu", "cv", "cy", "da", "de",
     "dv", "dz", "ee", "el", "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj", "fo", "fr", "fy",

@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::listing::wire_enum;
 use crate::text::fold;
 
 const SECTORS_JSON: &str = include_str!("../data/sectors.json");
@@ -59,6 +60,11 @@ pub enum SectorLevel {
     /// A priority technology area, e.g. `"2.7.wastewater"` Wastewater treatment.
     Topic,
 }
+wire_enum!(SectorLevel {
+    Field => "field",
+    Subfield => "subfield",
+    Topic => "topic",
+});
 
 /// One node of the sector tree, named in Vietnamese and English.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

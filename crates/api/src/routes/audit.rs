@@ -14,12 +14,14 @@ use crate::problem::ApiError;
 use crate::routes::Paging;
 use crate::state::AppState;
 use crate::views::{AuditEntryView, PageView};
+use crate::vocabularies;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AuditQuery {
     /// The acting user's id.
     pub actor: Option<uuid::Uuid>,
     /// e.g. login_failed, access_denied, organisation_verified, role_changed.
+    #[param(value_type = Option<vocabularies::AuditAction>)]
     pub action: Option<String>,
     /// e.g. user, organisation, account, route.
     pub object_type: Option<String>,

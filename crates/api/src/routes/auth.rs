@@ -18,6 +18,7 @@ use crate::extract::JsonBody;
 use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::views::{AccountView, TokenView};
+use crate::vocabularies;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -33,8 +34,9 @@ pub struct OrganisationForm {
     /// 2–200 characters.
     #[schema(required = true)]
     pub name: Option<String>,
-    /// research_institute, university, enterprise, startup or exchange.
-    #[schema(required = true)]
+    /// research_institute, university, enterprise or startup (an exchange is set
+    /// up by its operators).
+    #[schema(required = true, value_type = Option<vocabularies::RegisteringKind>)]
     pub kind: Option<String>,
     /// In Vietnam, a province code or name from GET /api/v1/taxonomy/provinces
     /// (stored as its code); abroad, free text.

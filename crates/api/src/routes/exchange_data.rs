@@ -16,6 +16,7 @@ use crate::extract::{JsonLinesBody, Query};
 use crate::import::{self, ImportOptions, ImportReport};
 use crate::problem::ApiError;
 use crate::state::AppState;
+use crate::vocabularies;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ImportQuery {
@@ -59,9 +60,14 @@ pub async fn import(
     Ok(HttpResponse::Ok().json(report))
 }
 
+/// The values of the export's `format`, as `export` matches them, for the document
+/// (an end-to-end test sends each).
+pub const FORMATS: [&str; 2] = ["jsonl", "csv"];
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ExportQuery {
     /// jsonl (the import format; the default) or csv.
+    #[param(value_type = Option<vocabularies::ExportFormat>)]
     pub format: Option<String>,
 }
 

@@ -22,6 +22,7 @@ use crate::problem::ApiError;
 use crate::routes::Paging;
 use crate::state::AppState;
 use crate::views::PageView;
+use crate::vocabularies;
 
 type Problem = crate::problem::Problem;
 
@@ -151,12 +152,19 @@ pub async fn express(
     created(&state, actor, interest).await
 }
 
+/// The values of the list's `role`, as `list` matches them, for the document (an
+/// end-to-end test sends each): the interests the caller's organisation sent, or
+/// received in its listings.
+pub const SIDES: [&str; 2] = ["sent", "received"];
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct InterestListQuery {
     /// sent (your organisation's), received (in your listings); default both, or
     /// every interest for operators.
+    #[param(value_type = Option<vocabularies::InterestSide>)]
     pub role: Option<String>,
     /// sent, accepted, declined, negotiating, concluded or closed.
+    #[param(value_type = Option<vocabularies::InterestState>)]
     pub state: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
@@ -230,6 +238,7 @@ pub struct InterestActionBody {
     pub version: Option<i64>,
     /// decline: too_early_stage, benefit_unclear, price, not_relevant or other;
     /// close: no_agreement, no_response, withdrawn, found_elsewhere or other.
+    #[schema(value_type = Option<vocabularies::InterestReason>)]
     pub reason: Option<String>,
     /// decline (required) and close (optional): a word to the other side.
     pub message: Option<String>,
@@ -238,9 +247,11 @@ pub struct InterestActionBody {
     /// conclude: ISO 4217, required with transfer_value.
     pub currency: Option<String>,
     /// conclude: YYYY-MM-DD, not in the future.
+    #[schema(value_type = Option<chrono::NaiveDate>)]
     pub contract_date: Option<String>,
     /// conclude: licence, assignment, joint_development, technical_service,
     /// equipment_sale or investment.
+    #[schema(value_type = Option<vocabularies::TransferMode>)]
     pub transfer_mode: Option<String>,
 }
 

@@ -25,6 +25,7 @@ use crate::problem::ApiError;
 use crate::routes::Paging;
 use crate::state::AppState;
 use crate::views::PageView;
+use crate::vocabularies;
 use crate::workflow::{self, Transition};
 
 type Problem = crate::problem::Problem;
@@ -35,7 +36,7 @@ type Problem = crate::problem::Problem;
 #[expect(dead_code, reason = "documents the request body for OpenAPI")]
 pub struct ListingRequest {
     /// offer or need: required on creation, and not changed by an edit.
-    kind: Option<String>,
+    kind: Option<vocabularies::ListingKind>,
     /// 5–200 characters.
     title: String,
     /// At most 600 characters.
@@ -43,7 +44,7 @@ pub struct ListingRequest {
     /// At most 20,000 characters.
     description: Option<String>,
     /// ISO 639-1: vi, en …
-    language: String,
+    language: vocabularies::LanguageCode,
     /// 1–10 codes from GET /api/v1/taxonomy/sectors.
     sectors: Vec<String>,
     /// At most 20.
@@ -51,16 +52,16 @@ pub struct ListingRequest {
     /// 1–9; for a need, the minimum accepted.
     trl: Option<i64>,
     /// patent_granted, patent_pending, utility_solution, know_how, copyright, none.
-    ip_status: Option<String>,
+    ip_status: Option<vocabularies::IpStatus>,
     /// Only with patent_granted, patent_pending or utility_solution.
     patent_numbers: Option<Vec<String>>,
     /// licence, assignment, joint_development, technical_service, equipment_sale, investment.
-    transfer_modes: Option<Vec<String>>,
+    transfer_modes: Option<Vec<vocabularies::TransferMode>>,
     price: Option<PriceRequest>,
     /// A province code or name from GET /api/v1/taxonomy/provinces.
     province: Option<String>,
     /// YYYY-MM-DD, in the future and at most two years ahead; default one year.
-    valid_until: Option<String>,
+    valid_until: Option<NaiveDate>,
     /// Your own reference (unique per organisation).
     external_ref: Option<String>,
 }
@@ -137,6 +138,7 @@ fn external_ref_conflict(error: ApiError) -> ApiError {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CatalogueQuery {
     /// offer or need.
+    #[param(value_type = Option<vocabularies::ListingKind>)]
     pub kind: Option<String>,
     /// A sector code; listings in it or below it match.
     pub sector: Option<String>,
@@ -663,6 +665,7 @@ pub struct RenewBody {
     pub version: Option<i64>,
     /// YYYY-MM-DD, at most two years ahead and not before the current end of
     /// validity; default: one year more.
+    #[schema(value_type = Option<NaiveDate>)]
     pub valid_until: Option<String>,
 }
 
@@ -742,6 +745,7 @@ pub async fn history(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct MyListingsQuery {
     /// draft, pending_review, published, rejected, archived or expired.
+    #[param(value_type = Option<vocabularies::ListingStatus>)]
     pub status: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,

@@ -19,12 +19,14 @@ use crate::problem::ApiError;
 use crate::routes::{Paging, Unchangeable, refuse_unchangeable};
 use crate::state::AppState;
 use crate::views::{OrganisationView, PageView, UserView};
+use crate::vocabularies;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OrganisationQuery {
     /// Only verified (`true`) or unverified (`false`) organisations.
     pub verified: Option<bool>,
     /// research_institute, university, enterprise, startup or exchange.
+    #[param(value_type = Option<vocabularies::OrganisationKind>)]
     pub kind: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,

@@ -19,6 +19,7 @@ use crate::listing_views::OrganisationSummary;
 use crate::problem::ApiError;
 use crate::routes::Paging;
 use crate::state::AppState;
+use crate::vocabularies;
 
 /// The most matches one request asks for.
 pub const MAX_MATCHES: usize = 50;
@@ -33,16 +34,20 @@ pub struct SearchQuery {
     /// listings.
     pub q: Option<String>,
     /// offer or need.
+    #[param(value_type = Option<vocabularies::ListingKind>)]
     pub kind: Option<String>,
     /// A sector code (listings in it or below it).
     pub sector: Option<String>,
     pub trl_min: Option<u8>,
     pub trl_max: Option<u8>,
+    #[param(value_type = Option<vocabularies::IpStatus>)]
     pub ip_status: Option<String>,
+    #[param(value_type = Option<vocabularies::TransferMode>)]
     pub transfer_mode: Option<String>,
     /// A province code or name.
     pub province: Option<String>,
     /// ISO 639-1.
+    #[param(value_type = Option<vocabularies::LanguageCode>)]
     pub language: Option<String>,
     pub page: Option<u32>,
     pub per_page: Option<u32>,
@@ -51,6 +56,7 @@ pub struct SearchQuery {
 #[derive(Serialize, ToSchema)]
 pub struct SearchHitView {
     pub id: uuid::Uuid,
+    #[schema(value_type = vocabularies::ListingKind)]
     pub kind: String,
     pub title: String,
     pub external_ref: Option<String>,
@@ -232,6 +238,7 @@ impl From<Component> for ComponentView {
 #[derive(Serialize, ToSchema)]
 pub struct MatchView {
     pub id: uuid::Uuid,
+    #[schema(value_type = vocabularies::ListingKind)]
     pub kind: String,
     pub title: String,
     pub summary: String,

@@ -18,9 +18,11 @@ use crate::stats_views::{self, PeriodView, PublicStatsView, StatsView};
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct StatsQuery {
     /// First day counted, `YYYY-MM-DD` (UTC, inclusive); no lower bound if absent.
+    #[param(value_type = Option<NaiveDate>)]
     pub from: Option<String>,
     /// Last day counted, `YYYY-MM-DD` (UTC, inclusive: the whole day); no upper
     /// bound if absent.
+    #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
 }
 

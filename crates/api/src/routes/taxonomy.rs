@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::extract::Query;
 use crate::problem::ApiError;
+use crate::vocabularies;
 
 #[derive(Serialize, ToSchema)]
 pub struct SectorView {
@@ -14,6 +15,7 @@ pub struct SectorView {
     pub parent: Option<String>,
     /// field (OECD FORD major field), subfield (FORD subfield) or topic (a priority
     /// technology area of Vietnamese S&T policy, placed under its subfield).
+    #[schema(value_type = vocabularies::SectorLevel)]
     pub level: String,
     pub name_vi: String,
     pub name_en: String,
@@ -24,6 +26,7 @@ pub struct SectorView {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SectorQuery {
     /// field, subfield or topic.
+    #[param(value_type = Option<vocabularies::SectorLevel>)]
     pub level: Option<String>,
     /// Only the sectors directly below this code.
     pub parent: Option<String>,
@@ -34,18 +37,12 @@ pub struct SectorQuery {
 #[utoipa::path(get, path = "/api/v1/taxonomy/sectors", tag = "taxonomy", params(SectorQuery),
     responses((status = 200, body = Vec<SectorView>)))]
 pub async fn sectors(Query(query): Query<SectorQuery>) -> Result<HttpResponse, ApiError> {
-    let level = match query.level.as_deref() {
-        None => None,
-        Some("field") => Some(SectorLevel::Field),
-        Some("subfield") => Some(SectorLevel::Subfield),
-        Some("topic") => Some(SectorLevel::Topic),
-        Some(_) => {
-            return Err(ApiError::validation(
-                "level",
-                "must be one of: field, subfield, topic",
-            ));
-        }
-    };
+    let level = query
+        .level
+        .as_deref()
+        .map(str::parse::<SectorLevel>)
+        .transpose()
+        .map_err(|e| ApiError::validation("level", e))?;
     let sectors: Vec<SectorView> = Taxonomy::builtin()
         .sectors()
         .iter()
@@ -59,12 +56,7 @@ pub async fn sectors(Query(query): Query<SectorQuery>) -> Result<HttpResponse, A
         .map(|s| SectorView {
             code: s.code.clone(),
             parent: s.parent.clone(),
-            level: match s.level {
-                SectorLevel::Field => "field",
-                SectorLevel::Subfield => "subfield",
-                SectorLevel::Topic => "topic",
-            }
-            .to_owned(),
+            level: s.level.as_str().to_owned(),
             name_vi: s.name_vi.clone(),
             name_en: s.name_en.clone(),
             keywords_vi: s.keywords_vi.clone(),

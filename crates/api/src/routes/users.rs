@@ -21,11 +21,13 @@ use crate::problem::ApiError;
 use crate::routes::Paging;
 use crate::state::AppState;
 use crate::views::{PageView, UserView};
+use crate::vocabularies;
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct UserQuery {
     pub organisation_id: Option<uuid::Uuid>,
     /// member, operator or admin.
+    #[param(value_type = Option<vocabularies::Role>)]
     pub role: Option<String>,
     pub disabled: Option<bool>,
     pub page: Option<u32>,
@@ -128,6 +130,7 @@ pub async fn enable(
 #[serde(deny_unknown_fields)]
 pub struct RoleRequest {
     /// member, operator or admin (admin only by an admin).
+    #[schema(value_type = vocabularies::Role)]
     pub role: String,
     pub reason: String,
 }
