@@ -980,6 +980,93 @@ fn documented_parameter_values_are_the_ones_taken(db: &TestDatabase) {
     }
 }
 
+/// A browser page on an origin the exchange names may call the API: preflights are
+/// answered, answers (problems included) carry the CORS headers, and the request
+/// id can be read. A page on another origin is served but gets no CORS header, so
+/// its browser withholds the answer; without configured origins none is sent.
+fn pages_on_named_origins_may_call_the_api(db: &TestDatabase) {
+    const PORTAL: &str = "https://portal.example.vn";
+    let server = Server::start_with(db, &[("TECHEX_CORS_ORIGINS", PORTAL)]);
+    let allowed = |reply: &techex_e2e::Reply| {
+        reply
+            .header("access-control-allow-origin")
+            .map(str::to_owned)
+    };
+
+    let preflight = server
+        .request(reqwest::Method::OPTIONS, "/api/v1/listings")
+        .header("Origin", PORTAL)
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, content-type",
+        )
+        .send();
+    assert_eq!(preflight.status, 200, "{}", preflight.text);
+    assert_eq!(allowed(&preflight).as_deref(), Some(PORTAL));
+    let methods = preflight
+        .header("access-control-allow-methods")
+        .unwrap_or_default();
+    assert!(
+        methods.contains("POST") && methods.contains("PATCH"),
+        "{methods}"
+    );
+    let headers = preflight
+        .header("access-control-allow-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        headers.contains("authorization") && headers.contains("content-type"),
+        "{headers}"
+    );
+
+    let search = server
+        .get("/api/v1/search?q=nuoc")
+        .header("Origin", PORTAL)
+        .send();
+    assert_eq!(search.status, 200);
+    assert_eq!(allowed(&search).as_deref(), Some(PORTAL));
+    let exposed = search
+        .header("access-control-expose-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("x-request-id") && exposed.contains("location"),
+        "{exposed}"
+    );
+
+    // A refusal is a problem the page can read.
+    let refused = server.get("/api/v1/me").header("Origin", PORTAL).send();
+    refused.assert_problem(401, "unauthenticated");
+    assert_eq!(allowed(&refused).as_deref(), Some(PORTAL));
+
+    // Another origin: served, without a CORS header; its preflight is a problem.
+    let other = server
+        .get("/api/v1/search?q=nuoc")
+        .header("Origin", "https://elsewhere.example")
+        .send();
+    assert_eq!(other.status, 200);
+    assert_eq!(allowed(&other), None);
+    let other_preflight = server
+        .request(reqwest::Method::OPTIONS, "/api/v1/listings")
+        .header("Origin", "https://elsewhere.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send();
+    assert_eq!(other_preflight.status, 400, "{}", other_preflight.text);
+    assert_eq!(other_preflight.content_type(), "application/problem+json");
+    assert_eq!(allowed(&other_preflight), None);
+
+    // By default no origin is named, and no CORS header is sent.
+    drop(server);
+    let server = Server::start(db);
+    let plain = server
+        .get("/api/v1/search?q=nuoc")
+        .header("Origin", PORTAL)
+        .send();
+    assert_eq!(plain.status, 200);
+    assert_eq!(allowed(&plain), None);
+}
+
 techex_store::on_both_backends!(
     register_login_and_me,
     validation_errors_name_every_field_and_store_nothing,
@@ -997,5 +1084,6 @@ techex_store::on_both_backends!(
     callers_are_refused_before_their_requests_are_judged,
     health_readiness_metrics_and_api_document,
     documented_parameter_values_are_the_ones_taken,
+    pages_on_named_origins_may_call_the_api,
     production_without_a_secret_refuses_to_start,
 );

@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod auth;
 pub mod bench;
 pub mod cli;
+pub mod cors;
 pub mod demo;
 pub mod events;
 pub mod expiry;

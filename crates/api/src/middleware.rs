@@ -142,8 +142,23 @@ fn as_problem(response: ServiceResponse<BoxBody>, request_id: &str) -> ServiceRe
     };
     // actix's 405 lists the methods the path takes, from the route table (RFC 9110
     // §15.5.6 requires it); the problem keeps that header.
-    if let Some(allow) = response.headers().get(header::ALLOW) {
-        rendered.headers_mut().insert(header::ALLOW, allow.clone());
+    // The answer's body is replaced, not what it says about the request: the
+    // methods a route takes, and the CORS headers that let a page read the problem.
+    let carried: Vec<_> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| {
+            **name == header::ALLOW
+                || **name == header::VARY
+                || name.as_str().starts_with("access-control-")
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    for (name, _) in &carried {
+        rendered.headers_mut().remove(name);
+    }
+    for (name, value) in carried {
+        rendered.headers_mut().append(name, value);
     }
     response.into_response(rendered)
 }

@@ -21,7 +21,7 @@ use crate::metrics::Metrics;
 use crate::problem::ApiError;
 use crate::settings::Settings;
 use crate::state::AppState;
-use crate::{middleware, openapi, routes};
+use crate::{cors, middleware, openapi, routes};
 
 /// Opens the store (running migrations) and builds the shared state.
 pub fn prepare(settings: Settings) -> anyhow::Result<AppState> {
@@ -80,6 +80,7 @@ pub fn create_app(
 > {
     let server = &state.settings.server;
     let body_limit = server.json_body_limit;
+    let cors = cors::middleware(&server.cors_origins);
     let limits = routes::BodyLimits {
         listing: server.listing_body_limit(),
         import: server.import_body_limit,
@@ -93,6 +94,9 @@ pub fn create_app(
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::NotFound("no such route".into()))
         }))
+        // Inside `observe`, so that preflights are logged and counted and a refused
+        // one is a problem like any other answer.
+        .wrap(cors)
         .wrap(from_fn(middleware::observe))
 }
 

@@ -69,6 +69,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("TECHEX_WEBHOOK_TIMEOUT_SECS", "webhooks.timeout_secs"),
     ("TECHEX_WEBHOOK_POLL_MS", "webhooks.poll_ms"),
     ("TECHEX_GLOSSARY_FILE", "glossary.file"),
+    ("TECHEX_CORS_ORIGINS", "server.cors_origins"),
     ("TECHEX_LOG_FORMAT", "log.format"),
     ("TECHEX_LOG", "log.level"),
 ];
@@ -144,6 +145,8 @@ pub struct ServerSettings {
     pub import_body_limit: usize,
     pub workers: usize,
     pub trust_proxy_headers: bool,
+    /// Origins whose pages may read the API's answers (`crate::cors`).
+    pub cors_origins: Vec<String>,
 }
 
 impl ServerSettings {
@@ -317,6 +320,13 @@ impl Settings {
         }
         crate::webhooks::address::AddressPolicy::new(&self.webhooks.allow_private)
             .map_err(|e| anyhow::anyhow!(e))?;
+        for origin in &self.server.cors_origins {
+            crate::cors::check_origin(origin)
+                .map_err(|e| anyhow::anyhow!("server.cors_origins: {e}"))?;
+        }
+        if self.server.cors_origins.len() > 1 && self.server.cors_origins.iter().any(|o| o == "*") {
+            bail!("server.cors_origins: * allows every origin and stands alone");
+        }
         Ok(())
     }
 
@@ -469,6 +479,37 @@ mod tests {
             DatabaseUrl::Postgres("postgres://db/techex".into())
         );
         assert!(settings.is_production());
+    }
+
+    #[test]
+    fn cors_origins_come_comma_separated_and_are_checked() {
+        let settings = load(&[], CliOverrides::default()).unwrap();
+        assert!(
+            settings.server.cors_origins.is_empty(),
+            "same-origin only by default"
+        );
+        let settings = load(
+            &[(
+                "TECHEX_CORS_ORIGINS",
+                "https://portal.example.vn, http://localhost:5173",
+            )],
+            CliOverrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            settings.server.cors_origins,
+            ["https://portal.example.vn", "http://localhost:5173"]
+        );
+        for bad in [
+            "https://portal.example.vn/",
+            "portal.example.vn",
+            "*, https://a.vn",
+        ] {
+            let error = load(&[("TECHEX_CORS_ORIGINS", bad)], CliOverrides::default())
+                .expect_err(bad)
+                .to_string();
+            assert!(error.contains("server.cors_origins"), "{bad}: {error}");
+        }
     }
 
     #[test]
