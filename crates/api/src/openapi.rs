@@ -100,6 +100,7 @@ use crate::{routes, vocabularies};
         vocabularies::IpStatus,
         vocabularies::TransferMode,
         vocabularies::ListingStatus,
+        vocabularies::RejectReason,
         vocabularies::LanguageCode,
         vocabularies::InterestState,
         vocabularies::InterestReason,

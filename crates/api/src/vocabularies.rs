@@ -55,6 +55,10 @@ vocabulary!(
     ListingStatus => listing::ListingStatus::ALL.iter().map(|v| v.as_str())
 );
 vocabulary!(
+    /// Why an operator sends a listing back.
+    RejectReason => listing::RejectReason::ALL.iter().map(|v| v.as_str())
+);
+vocabulary!(
     /// An ISO 639-1 code.
     LanguageCode => language::ISO_639_1
 );

@@ -10,6 +10,10 @@ use techex_domain::ListingId;
 use techex_domain::listing::Listing;
 use techex_store::repo::{listings, organisations};
 use utoipa::IntoParams;
+use utoipa::openapi::schema::{
+    AllOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::{Ref, RefOr};
 
 use crate::auth::OperatorUser;
 use crate::extract::{JsonLinesBody, Query};
@@ -17,6 +21,32 @@ use crate::import::{self, ImportOptions, ImportReport};
 use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::vocabularies;
+
+/// One line of an import (and of a `format=jsonl` export): a listing's fields as
+/// `POST /api/v1/listings` takes them, with its owner and `external_ref`.
+/// Documentation of what `crate::import` parses; a body labelled
+/// `application/json` is one such line.
+pub struct ImportLine;
+
+impl utoipa::PartialSchema for ImportLine {
+    fn schema() -> RefOr<Schema> {
+        let uuid = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
+        AllOfBuilder::new()
+            .item(Ref::from_schema_name("ListingRequest"))
+            .item(
+                ObjectBuilder::new()
+                    .property("owner_organisation_id", uuid)
+                    .required("owner_organisation_id")
+                    .required("kind")
+                    .required("external_ref"),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ImportLine {}
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ImportQuery {
@@ -29,12 +59,12 @@ pub struct ImportQuery {
 /// (organisation, external_ref).
 #[utoipa::path(post, path = "/api/v1/listings/import", tag = "listings", security(("bearer" = [])),
     params(ImportQuery),
-    request_body(description = "one listing per line: owner_organisation_id, kind, external_ref and the listing fields",
+    request_body(description = "one listing per line (an ImportLine): owner_organisation_id, kind, external_ref and the listing fields; labelled application/json, the body is one line",
         content(
             (String = "application/x-ndjson"),
             (String = "application/jsonl"),
             (String = "application/x-jsonlines"),
-            (String = "application/json"),
+            (ImportLine = "application/json"),
         )),
     responses(
         (status = 200, body = ImportReport),

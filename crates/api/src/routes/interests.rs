@@ -518,10 +518,13 @@ pub async fn add_note(
 #[serde(deny_unknown_fields)]
 pub struct BrokerBody {
     /// A published offer.
+    #[schema(required = true, value_type = uuid::Uuid)]
     pub offer_id: Option<uuid::Uuid>,
     /// A published need of another organisation.
+    #[schema(required = true, value_type = uuid::Uuid)]
     pub need_id: Option<uuid::Uuid>,
     /// The introduction both sides read; 1–4000 characters.
+    #[schema(required = true, value_type = String)]
     pub message: Option<String>,
 }
 

@@ -535,12 +535,15 @@ simple_action!(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
-    /// The version reviewed (required); a listing changed since is refused with 409.
+    /// The version reviewed; a listing changed since is refused with 409.
+    #[schema(required = true, value_type = i64)]
     pub version: Option<i64>,
     /// incomplete, unclear_benefit, missing_ip_status, duplicate, out_of_scope,
     /// unverified_organisation or other.
+    #[schema(required = true, value_type = vocabularies::RejectReason)]
     pub reason_code: Option<String>,
     /// What the owner should change; 1–2000 characters.
+    #[schema(required = true, value_type = String)]
     pub message: Option<String>,
 }
 
@@ -616,7 +619,7 @@ fn reviewed_version(version: Option<i64>, errors: &mut ValidationErrors) {
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
     /// The version reviewed; a listing changed since is refused with 409.
-    #[schema(required = true)]
+    #[schema(required = true, value_type = i64)]
     pub version: Option<i64>,
     /// A note kept in the listing's history.
     pub message: Option<String>,
