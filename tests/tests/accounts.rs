@@ -918,7 +918,9 @@ fn documented_parameter_values_are_the_ones_taken(db: &TestDatabase) {
             .or_else(|| schema["$ref"].as_str());
         match named {
             Some(reference) => {
-                schemas[reference.trim_start_matches("#/components/schemas/")].clone()
+                let named = &schemas[reference.trim_start_matches("#/components/schemas/")];
+                assert!(named.is_object(), "{reference} is not in the document");
+                named.clone()
             }
             None => schema.clone(),
         }

@@ -36,7 +36,6 @@ pub struct ContentView {
     pub summary: String,
     pub description: String,
     /// ISO 639-1.
-    #[schema(value_type = vocabularies::LanguageCode)]
     pub language: String,
     /// Taxonomy sector codes.
     pub sectors: Vec<String>,

@@ -91,28 +91,8 @@ use crate::{routes, vocabularies};
         routes::organisations::members,
         routes::organisations::update,
     ),
-    // The vocabularies are listed whole: a parameter's schema is not collected
-    // as a body's is.
-    components(schemas(
-        crate::problem::Problem,
-        crate::problem::FieldErrorSchema,
-        vocabularies::ListingKind,
-        vocabularies::IpStatus,
-        vocabularies::TransferMode,
-        vocabularies::ListingStatus,
-        vocabularies::RejectReason,
-        vocabularies::LanguageCode,
-        vocabularies::InterestState,
-        vocabularies::InterestReason,
-        vocabularies::InterestSide,
-        vocabularies::OrganisationKind,
-        vocabularies::RegisteringKind,
-        vocabularies::Role,
-        vocabularies::AuditAction,
-        vocabularies::SectorLevel,
-        vocabularies::ExportFormat,
-    )),
-    modifiers(&BearerAuth, &PatchIsPartial, &ClientContract),
+    components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
+    modifiers(&BearerAuth, &PatchIsPartial, &ClientContract, &Vocabularies),
     tags(
         (name = "auth", description = "Registration, login and the signed-in account"),
         (name = "organisations", description = "Organisations and their verification"),
@@ -131,6 +111,18 @@ use crate::{routes, vocabularies};
     )
 )]
 pub struct ApiDoc;
+
+/// Every closed vocabulary as a component (`crate::vocabularies`).
+struct Vocabularies;
+
+impl Modify for Vocabularies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, schema) in vocabularies::components() {
+            components.schemas.insert(name.to_owned(), schema);
+        }
+    }
+}
 
 struct BearerAuth;
 

@@ -1,7 +1,8 @@
 //! The closed vocabularies the API accepts, as OpenAPI schemas: a generated client
 //! offers the values and a request generator sends only those the server takes.
-//! Each schema is built from the list its parser reads (a domain type's `ALL`, or
-//! the route's own constant), so the document cannot drift from the server.
+//! Each schema is built from the list its parser reads: a domain type's `ALL`, or
+//! for the two vocabularies a route matches by hand (`SIDES`, `FORMATS`) a
+//! constant beside that match, which an end-to-end test sends value by value.
 //! Fields and parameters name them with `value_type`; they stay strings in Rust,
 //! parsed where the route validates them, so that a wrong value is a 400 naming
 //! the field rather than a deserialisation error.
@@ -22,87 +23,73 @@ fn one_of<'a>(values: impl IntoIterator<Item = &'a str>) -> RefOr<Schema> {
     ))
 }
 
-/// A schema, and the component named `$name`, whose values are `$values`.
-macro_rules! vocabulary {
-    ($(#[$doc:meta])* $name:ident => $values:expr) => {
-        $(#[$doc])*
-        pub struct $name;
+/// Each `$name => $values`: a schema type for `value_type`, and in [`components`]
+/// the component of that name, so that a vocabulary only a parameter names (which
+/// utoipa does not collect as it does a body's) is in the document too.
+macro_rules! vocabularies {
+    ($($(#[$doc:meta])* $name:ident => $values:expr;)+) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
 
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> RefOr<Schema> {
-                one_of($values)
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> RefOr<Schema> {
+                    one_of($values)
+                }
             }
-        }
 
-        impl utoipa::ToSchema for $name {}
+            impl utoipa::ToSchema for $name {}
+        )+
+
+        /// Every vocabulary, as (component name, schema).
+        pub fn components() -> Vec<(&'static str, RefOr<Schema>)> {
+            vec![$((stringify!($name), <$name as utoipa::PartialSchema>::schema())),+]
+        }
     };
 }
 
-vocabulary!(
+vocabularies! {
     /// A listing's kind.
-    ListingKind => listing::ListingKind::ALL.iter().map(|v| v.as_str())
-);
-vocabulary!(
+    ListingKind => listing::ListingKind::ALL.iter().map(|v| v.as_str());
     /// The state of a listing's intellectual property.
-    IpStatus => listing::IpStatus::ALL.iter().map(|v| v.as_str())
-);
-vocabulary!(
+    IpStatus => listing::IpStatus::ALL.iter().map(|v| v.as_str());
     /// A way a technology changes hands.
-    TransferMode => listing::TransferMode::ALL.iter().map(|v| v.as_str())
-);
-vocabulary!(
+    TransferMode => listing::TransferMode::ALL.iter().map(|v| v.as_str());
     /// Where a listing is in its lifecycle.
-    ListingStatus => listing::ListingStatus::ALL.iter().map(|v| v.as_str())
-);
-vocabulary!(
+    ListingStatus => listing::ListingStatus::ALL.iter().map(|v| v.as_str());
     /// Why an operator sends a listing back.
-    RejectReason => listing::RejectReason::ALL.iter().map(|v| v.as_str())
-);
-vocabulary!(
+    RejectReason => listing::RejectReason::ALL.iter().map(|v| v.as_str());
     /// An ISO 639-1 code.
-    LanguageCode => language::ISO_639_1
-);
-vocabulary!(
+    LanguageCode => language::ISO_639_1;
     /// Where an expression of interest is.
-    InterestState => interest::InterestState::ALL.iter().map(|v| v.as_str())
-);
-vocabulary!(
+    InterestState => interest::InterestState::ALL.iter().map(|v| v.as_str());
     /// Why an interest is declined or closed (`decline` takes the first five,
     /// `close` the others and `other`).
     InterestReason => interest::DeclineReason::ALL
         .iter()
         .map(|v| v.as_str())
-        .chain(interest::CloseReason::ALL.iter().map(|v| v.as_str()).filter(|v| *v != "other"))
-);
-vocabulary!(
+        .chain(
+            interest::CloseReason::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .filter(|v| *v != "other"),
+        );
     /// Which interests: those the caller's organisation sent or received.
-    InterestSide => routes::interests::SIDES
-);
-vocabulary!(
+    InterestSide => routes::interests::SIDES;
     /// An organisation's kind.
-    OrganisationKind => organisation::OrganisationKind::ALL.iter().map(|v| v.as_str())
-);
-vocabulary!(
+    OrganisationKind => organisation::OrganisationKind::ALL.iter().map(|v| v.as_str());
     /// A kind an organisation may register as (an exchange is set up by its
     /// operators).
     RegisteringKind => organisation::OrganisationKind::ALL
         .iter()
         .filter(|v| v.may_self_register())
-        .map(|v| v.as_str())
-);
-vocabulary!(
+        .map(|v| v.as_str());
     /// A user's role.
-    Role => user::Role::ALL.iter().map(|v| v.as_str())
-);
-vocabulary!(
+    Role => user::Role::ALL.iter().map(|v| v.as_str());
     /// What an audit entry records.
-    AuditAction => audit::AuditAction::ALL.iter().map(|v| v.as_str())
-);
-vocabulary!(
+    AuditAction => audit::AuditAction::ALL.iter().map(|v| v.as_str());
     /// A depth of the sector tree.
-    SectorLevel => taxonomy::SectorLevel::ALL.iter().map(|v| v.as_str())
-);
-vocabulary!(
+    SectorLevel => taxonomy::SectorLevel::ALL.iter().map(|v| v.as_str());
     /// A format of the exchange's listings file.
-    ExportFormat => routes::exchange_data::FORMATS
-);
+    ExportFormat => routes::exchange_data::FORMATS;
+}
