@@ -6,8 +6,8 @@
 //! Tokens travel in the `Authorization` header, never in cookies, so an allowed
 //! origin gains nothing a page could not already do with a token it holds: no
 //! credentials mode is offered. A request from an origin not named is served as
-//! any other (non-browser clients send what `Origin` they like) but gets no CORS
-//! header, so a browser keeps the answer from the page.
+//! any other (non-browser clients send what `Origin` they like) but gets no
+//! `Access-Control-Allow-Origin`, so a browser keeps the answer from the page.
 
 use actix_cors::Cors;
 use actix_web::http::{Method, header};
@@ -29,15 +29,15 @@ const EXPOSED: [header::HeaderName; 5] = [
 /// How long a browser may reuse a preflight's answer, in seconds.
 const PREFLIGHT_MAX_AGE: usize = 3600;
 
-/// The CORS middleware for `origins` (checked by [`check_origin`]); disabled when
-/// there are none.
+/// The CORS middleware for `origins` (checked by [`check_origins`]: `*` stands
+/// alone); disabled when there are none.
 pub fn middleware(origins: &[String]) -> Condition<Cors> {
     let mut cors = Cors::default()
         .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, REQUEST_ID])
         .expose_headers(EXPOSED)
         .max_age(PREFLIGHT_MAX_AGE);
-    if origins.iter().any(|o| o == "*") {
+    if origins == ["*"] {
         cors = cors.allow_any_origin().send_wildcard();
     } else {
         for origin in origins {
@@ -45,6 +45,17 @@ pub fn middleware(origins: &[String]) -> Condition<Cors> {
         }
     }
     Condition::new(!origins.is_empty(), cors)
+}
+
+/// Whether `origins` are each an origin [`check_origin`] takes, `*` alone.
+pub fn check_origins(origins: &[String]) -> Result<(), String> {
+    for origin in origins {
+        check_origin(origin)?;
+    }
+    if origins.len() > 1 && origins.iter().any(|o| o == "*") {
+        return Err("* allows every origin and stands alone".into());
+    }
+    Ok(())
 }
 
 /// Whether `origin` is `*` or an origin as a browser sends it: `http` or `https`,
