@@ -36,7 +36,13 @@ impl utoipa::PartialSchema for ImportLine {
         AllOfBuilder::new()
             .item(Ref::from_schema_name("ListingRequest"))
             .item(
+                // `ListingRequest` lets these two be null; a line may not.
                 ObjectBuilder::new()
+                    .property("kind", Ref::from_schema_name("ListingKind"))
+                    .property(
+                        "external_ref",
+                        ObjectBuilder::new().schema_type(Type::String),
+                    )
                     .property("owner_organisation_id", uuid)
                     .required("owner_organisation_id")
                     .required("kind")
