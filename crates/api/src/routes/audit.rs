@@ -51,12 +51,7 @@ pub async fn list(
         per_page: query.per_page,
     }
     .request()?;
-    let action = query
-        .action
-        .as_deref()
-        .map(str::parse::<AuditAction>)
-        .transpose()
-        .map_err(|e| ApiError::validation("action", e))?;
+    let action = super::choice::<AuditAction>("action", query.action.as_deref())?;
     let mut errors = ValidationErrors::new();
     for (field, value) in [
         ("object_type", &query.object_type),

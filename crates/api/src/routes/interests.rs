@@ -194,12 +194,7 @@ pub async fn list(
         None => Scope::Involving(org),
         Some(_) => return Err(ApiError::validation("role", "must be sent or received")),
     };
-    let filter = query
-        .state
-        .as_deref()
-        .map(str::parse::<InterestState>)
-        .transpose()
-        .map_err(|e| ApiError::validation("state", e))?;
+    let filter = super::choice::<InterestState>("state", query.state.as_deref())?;
     let view = state
         .db(move |conn| {
             let page = interests::list(conn, scope, filter, page)?;

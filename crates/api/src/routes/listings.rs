@@ -767,12 +767,7 @@ pub async fn mine(
         per_page: query.per_page,
     }
     .request()?;
-    let status = query
-        .status
-        .as_deref()
-        .map(str::parse::<ListingStatus>)
-        .transpose()
-        .map_err(|e| ApiError::validation("status", e))?;
+    let status = super::choice::<ListingStatus>("status", query.status.as_deref())?;
     let owner = auth.user.organisation_id;
     let (page, organisation) = state
         .db(move |conn| {

@@ -219,6 +219,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: BodyLimits) {
         );
 }
 
+/// A query parameter naming one value of a vocabulary (`status=published`):
+/// absent is `None`, and a value outside it a 400 naming the parameter.
+pub fn choice<T: std::str::FromStr<Err = String>>(
+    parameter: &str,
+    raw: Option<&str>,
+) -> Result<Option<T>, ApiError> {
+    raw.map(str::parse::<T>)
+        .transpose()
+        .map_err(|e| ApiError::validation(parameter, e))
+}
+
 /// A field a PATCH body may name but not change there: any value sent is refused
 /// with a reason (see [`refuse_unchangeable`]) rather than ignored, so a client
 /// never believes it changed.

@@ -49,12 +49,7 @@ pub async fn list(
         per_page: query.per_page,
     }
     .request()?;
-    let kind = query
-        .kind
-        .as_deref()
-        .map(str::parse::<OrganisationKind>)
-        .transpose()
-        .map_err(|e| ApiError::validation("kind", e))?;
+    let kind = super::choice::<OrganisationKind>("kind", query.kind.as_deref())?;
     let filter = OrganisationFilter {
         verified: query.verified,
         kind,

@@ -37,12 +37,7 @@ pub struct SectorQuery {
 #[utoipa::path(get, path = "/api/v1/taxonomy/sectors", tag = "taxonomy", params(SectorQuery),
     responses((status = 200, body = Vec<SectorView>)))]
 pub async fn sectors(Query(query): Query<SectorQuery>) -> Result<HttpResponse, ApiError> {
-    let level = query
-        .level
-        .as_deref()
-        .map(str::parse::<SectorLevel>)
-        .transpose()
-        .map_err(|e| ApiError::validation("level", e))?;
+    let level = super::choice::<SectorLevel>("level", query.level.as_deref())?;
     let sectors: Vec<SectorView> = Taxonomy::builtin()
         .sectors()
         .iter()

@@ -50,12 +50,7 @@ pub async fn list(
         per_page: query.per_page,
     }
     .request()?;
-    let role = query
-        .role
-        .as_deref()
-        .map(str::parse::<Role>)
-        .transpose()
-        .map_err(|e| ApiError::validation("role", e))?;
+    let role = super::choice::<Role>("role", query.role.as_deref())?;
     let filter = UserFilter {
         organisation_id: query.organisation_id.map(OrganisationId::from_uuid),
         role,
