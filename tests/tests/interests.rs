@@ -73,6 +73,15 @@ fn wastewater_need() -> Value {
     body
 }
 
+/// The values the served API document lists for the vocabulary `name`.
+fn documented(server: &Server, name: &str) -> Vec<Value> {
+    let document = server.get("/api/openapi.json").send().body;
+    document["components"]["schemas"][name]["enum"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name} is not an enum of the document"))
+        .clone()
+}
+
 fn express(server: &Server, token: &str, listing: &str, message: &str) -> Value {
     let reply = server
         .post(&format!("/api/v1/listings/{listing}/interests"))
@@ -191,6 +200,10 @@ fn a_match_becomes_a_concluded_transfer(db: &TestDatabase) {
     assert_eq!(seen.status, 200);
     assert_eq!(seen.body["your_side"], "owner");
     assert_eq!(seen.body["allowed_actions"], json!(["accept", "decline"]));
+    let actions = documented(s, "InterestAction");
+    for action in seen.body["allowed_actions"].as_array().unwrap() {
+        assert!(actions.contains(action), "{action} is not documented");
+    }
     assert!(seen.body["contacts"].is_null());
     assert!(
         !seen.text.contains("lan@iet.ac.vn"),
@@ -433,6 +446,7 @@ fn declines_duplicates_and_the_daily_quota(db: &TestDatabase) {
     );
     assert_eq!(declined.status, 200, "{}", declined.text);
     assert_eq!(declined.body["decline_reason"], "too_early_stage");
+    assert!(documented(s, "DeclineReason").contains(&declined.body["decline_reason"]));
     assert!(
         declined.body["contacts"].is_null(),
         "a declined interest discloses nothing"

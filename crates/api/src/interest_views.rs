@@ -78,11 +78,14 @@ pub struct InterestView {
     /// owner or requester: the caller's side (none for operators).
     pub your_side: Option<String>,
     /// The actions the caller may take now.
+    #[schema(value_type = Vec<vocabularies::InterestAction>)]
     pub allowed_actions: Vec<String>,
     /// Introduced by an exchange operator.
     pub brokered: bool,
     pub message: String,
+    #[schema(value_type = Option<vocabularies::DeclineReason>)]
     pub decline_reason: Option<String>,
+    #[schema(value_type = Option<vocabularies::CloseReason>)]
     pub close_reason: Option<String>,
     /// The decline or close message.
     pub closing_message: Option<String>,

@@ -116,6 +116,7 @@ pub struct RevisionView {
 
 #[derive(Serialize, ToSchema)]
 pub struct RejectionView {
+    #[schema(value_type = vocabularies::RejectReason)]
     pub reason_code: String,
     pub message: String,
 }
@@ -227,6 +228,7 @@ pub struct HistoryEntryView {
     pub action: String,
     pub from: String,
     pub to: String,
+    #[schema(value_type = Option<vocabularies::RejectReason>)]
     pub reason_code: Option<String>,
     pub message: Option<String>,
 }

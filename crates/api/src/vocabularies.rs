@@ -74,6 +74,12 @@ vocabularies! {
                 .map(|v| v.as_str())
                 .filter(|v| *v != "other"),
         );
+    /// Why an interest was declined.
+    DeclineReason => interest::DeclineReason::ALL.iter().map(|v| v.as_str());
+    /// Why an interest was closed.
+    CloseReason => interest::CloseReason::ALL.iter().map(|v| v.as_str());
+    /// A step the caller may take in an interest.
+    InterestAction => interest::InterestAction::ALL.iter().map(|v| v.as_str());
     /// Which interests: those the caller's organisation sent or received.
     InterestSide => routes::interests::SIDES;
     /// An organisation's kind.
