@@ -23,6 +23,17 @@ fn one_of<'a>(values: impl IntoIterator<Item = &'a str>) -> RefOr<Schema> {
     ))
 }
 
+/// `values` without repeats, in order: two vocabularies joined share `other`.
+fn distinct<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = Vec::new();
+    for value in values {
+        if !seen.contains(&value) {
+            seen.push(value);
+        }
+    }
+    seen
+}
+
 /// Each `$name => $values`: a schema type for `value_type`, and in [`components`]
 /// the component of that name, so that a vocabulary only a parameter names (which
 /// utoipa does not collect as it does a body's) is in the document too.
@@ -65,15 +76,12 @@ vocabularies! {
     InterestState => interest::InterestState::ALL.iter().map(|v| v.as_str());
     /// Why an interest is declined or closed (`decline` takes the first five,
     /// `close` the others and `other`).
-    InterestReason => interest::DeclineReason::ALL
-        .iter()
-        .map(|v| v.as_str())
-        .chain(
-            interest::CloseReason::ALL
-                .iter()
-                .map(|v| v.as_str())
-                .filter(|v| *v != "other"),
-        );
+    InterestReason => distinct(
+        interest::DeclineReason::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .chain(interest::CloseReason::ALL.iter().map(|v| v.as_str())),
+    );
     /// Why an interest was declined.
     DeclineReason => interest::DeclineReason::ALL.iter().map(|v| v.as_str());
     /// Why an interest was closed.
