@@ -9,11 +9,11 @@ use serde::Deserialize;
 use techex_domain::ListingId;
 use techex_domain::listing::Listing;
 use techex_store::repo::{listings, organisations};
-use utoipa::IntoParams;
 use utoipa::openapi::schema::{
     AllOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
 };
 use utoipa::openapi::{Ref, RefOr};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::OperatorUser;
 use crate::extract::{JsonLinesBody, Query};
@@ -34,11 +34,16 @@ impl utoipa::PartialSchema for ImportLine {
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
         AllOfBuilder::new()
-            .item(Ref::from_schema_name("ListingRequest"))
+            .item(Ref::from_schema_name(
+                super::listings::ListingRequest::name(),
+            ))
             .item(
                 // `ListingRequest` lets these two be null; a line may not.
                 ObjectBuilder::new()
-                    .property("kind", Ref::from_schema_name("ListingKind"))
+                    .property(
+                        "kind",
+                        Ref::from_schema_name(vocabularies::ListingKind::name()),
+                    )
                     .property(
                         "external_ref",
                         ObjectBuilder::new().schema_type(Type::String),
@@ -52,7 +57,7 @@ impl utoipa::PartialSchema for ImportLine {
     }
 }
 
-impl utoipa::ToSchema for ImportLine {}
+impl ToSchema for ImportLine {}
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ImportQuery {
