@@ -989,6 +989,16 @@ fn documented_parameter_values_are_the_ones_taken(db: &TestDatabase) {
 fn pages_on_named_origins_may_call_the_api(db: &TestDatabase) {
     const PORTAL: &str = "https://portal.example.vn";
     let server = Server::start_with(db, &[("TECHEX_CORS_ORIGINS", PORTAL)]);
+    let search_from = |server: &Server, origin: &str| {
+        server
+            .get("/api/v1/search?q=nuoc")
+            .header("Origin", origin)
+            .send()
+    };
+    // A header's comma-separated names, in lower case.
+    let listed = |reply: &techex_e2e::Reply, name: &str| {
+        reply.header(name).unwrap_or_default().to_ascii_lowercase()
+    };
     let allowed = |reply: &techex_e2e::Reply| {
         reply
             .header("access-control-allow-origin")
@@ -1013,25 +1023,16 @@ fn pages_on_named_origins_may_call_the_api(db: &TestDatabase) {
         methods.contains("POST") && methods.contains("PATCH"),
         "{methods}"
     );
-    let headers = preflight
-        .header("access-control-allow-headers")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let headers = listed(&preflight, "access-control-allow-headers");
     assert!(
         headers.contains("authorization") && headers.contains("content-type"),
         "{headers}"
     );
 
-    let search = server
-        .get("/api/v1/search?q=nuoc")
-        .header("Origin", PORTAL)
-        .send();
+    let search = search_from(&server, PORTAL);
     assert_eq!(search.status, 200);
     assert_eq!(allowed(&search).as_deref(), Some(PORTAL));
-    let exposed = search
-        .header("access-control-expose-headers")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let exposed = listed(&search, "access-control-expose-headers");
     assert!(
         exposed.contains("x-request-id") && exposed.contains("location"),
         "{exposed}"
@@ -1043,10 +1044,7 @@ fn pages_on_named_origins_may_call_the_api(db: &TestDatabase) {
     assert_eq!(allowed(&refused).as_deref(), Some(PORTAL));
 
     // Another origin: served, without a CORS header; its preflight is a problem.
-    let other = server
-        .get("/api/v1/search?q=nuoc")
-        .header("Origin", "https://elsewhere.example")
-        .send();
+    let other = search_from(&server, "https://elsewhere.example");
     assert_eq!(other.status, 200);
     assert_eq!(allowed(&other), None);
     let other_preflight = server
@@ -1061,19 +1059,13 @@ fn pages_on_named_origins_may_call_the_api(db: &TestDatabase) {
     // `*`: any origin's page may read the answers.
     drop(server);
     let server = Server::start_with(db, &[("TECHEX_CORS_ORIGINS", "*")]);
-    let any = server
-        .get("/api/v1/search?q=nuoc")
-        .header("Origin", "https://elsewhere.example")
-        .send();
+    let any = search_from(&server, "https://elsewhere.example");
     assert_eq!(allowed(&any).as_deref(), Some("*"));
 
     // By default no origin is named, and no CORS header is sent.
     drop(server);
     let server = Server::start(db);
-    let plain = server
-        .get("/api/v1/search?q=nuoc")
-        .header("Origin", PORTAL)
-        .send();
+    let plain = search_from(&server, PORTAL);
     assert_eq!(plain.status, 200);
     assert!(
         !plain
