@@ -412,7 +412,94 @@ fn a_body_not_labelled_json_lines_is_refused(db: &TestDatabase) {
     assert_eq!(exported(), 1, "imported once, then unchanged");
 }
 
+/// A body labelled `application/json` may be one JSON document, as most clients
+/// write one: an array of listings, or one listing, pretty-printed. Each item is
+/// checked as a line is, and a refused one is named by its place in the array.
+fn a_json_array_or_object_imports_as_its_items(db: &TestDatabase) {
+    let (server, operator, org) = setup(db);
+    let pretty = |value: &Value| serde_json::to_string_pretty(value).unwrap();
+    let mut too_mature = line(&org, 2);
+    too_mature["trl"] = json!(42);
+    let repeated = pretty(&line(&org, 3)).replacen(
+        '{',
+        "{\n  \"title\": \"Một tiêu đề khác hẳn cho mục này\",",
+        1,
+    );
+    let array = format!(
+        "[\n{},\n{},\n{repeated},\n{}\n]\n",
+        pretty(&line(&org, 1)),
+        pretty(&too_mature),
+        pretty(&line(&org, 4)),
+    );
+    let as_json = |body: String| {
+        server
+            .post("/api/v1/listings/import?publish=true")
+            .bearer(&operator)
+            .raw("application/json", body)
+    };
+    let reply = as_json(array);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        (
+            reply.body["created"].as_u64(),
+            reply.body["failed"].as_u64()
+        ),
+        (Some(2), Some(2)),
+        "{}",
+        reply.text
+    );
+    let errors = &reply.body["errors"];
+    assert_eq!(
+        (&errors[0]["line"], &errors[1]["line"]),
+        (&json!(2), &json!(3))
+    );
+    assert_eq!(errors[0]["errors"][0]["field"], "trl", "{}", reply.text);
+    assert_eq!(errors[0]["external_ref"], "OLD-EXCHANGE-002");
+    assert_eq!(errors[1]["errors"][0]["field"], "title", "{}", reply.text);
+
+    let one = as_json(pretty(&line(&org, 5)));
+    assert_eq!(one.body["created"], 1, "{}", one.text);
+    let refs: Vec<String> = server
+        .get("/api/v1/listings/export")
+        .bearer(&operator)
+        .send()
+        .text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["external_ref"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        refs.iter()
+            .map(String::as_str)
+            .collect::<std::collections::BTreeSet<_>>(),
+        ["OLD-EXCHANGE-001", "OLD-EXCHANGE-004", "OLD-EXCHANGE-005"].into()
+    );
+
+    // A document cut short is no JSON: one error says where, and nothing is stored.
+    let cut = pretty(&line(&org, 6));
+    let broken = as_json(cut[..cut.len() - 2].to_owned());
+    assert_eq!(broken.status, 200, "{}", broken.text);
+    assert_eq!(
+        (
+            broken.body["created"].as_u64(),
+            broken.body["failed"].as_u64()
+        ),
+        (Some(0), Some(1)),
+        "{}",
+        broken.text
+    );
+    let message = broken.body["errors"][0]["errors"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("malformed JSON"), "{message}");
+}
+
 techex_store::on_both_backends!(
+    a_json_array_or_object_imports_as_its_items,
     a_repeated_key_or_the_importers_own_organisation_refuses_the_line,
     a_body_not_labelled_json_lines_is_refused,
     ten_lines_with_three_bad_import_seven_and_name_the_bad_lines,

@@ -1,4 +1,4 @@
-//! Bulk import of listings from JSON Lines, shared by `POST /api/v1/listings/import`
+//! Bulk import of listings from JSON Lines (or one JSON array), shared by `POST /api/v1/listings/import`
 //! and `techex import FILE`. Each line is a listing with `owner_organisation_id`,
 //! `external_ref`, `kind` and the content fields (the format `GET
 //! /api/v1/listings/export?format=jsonl` writes).
@@ -11,6 +11,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use techex_domain::listing::content::parse_kind;
 use techex_domain::listing::{
     Command, Listing, ListingContent, ListingInput, ListingStatus, RevisionStatus,
@@ -46,7 +47,8 @@ pub struct ImportReport {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LineError {
-    /// 1-based line number in the input.
+    /// Where the listing is, from 1: its line of JSON Lines, or its place in a
+    /// JSON array.
     pub line: usize,
     pub external_ref: Option<String>,
     #[schema(value_type = Vec<crate::problem::FieldErrorSchema>)]
@@ -59,7 +61,8 @@ enum Outcome {
     Unchanged,
 }
 
-/// Imports every non-blank line; `progress(done, total)` is called after each one.
+/// Imports every listing of `text` (see [`entries`]); `progress(done, total)` is
+/// called after each one.
 /// Fails as a whole only when the database fails.
 pub fn import(
     store: &Store,
@@ -70,12 +73,7 @@ pub fn import(
     // Spreadsheet programs and Windows editors start UTF-8 files with a byte-order
     // mark; it is no part of the first line's JSON.
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let lines: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .map(|(index, line)| (index + 1, line.trim()))
-        .filter(|(_, line)| !line.is_empty())
-        .collect();
+    let lines = entries(text);
     let mut report = ImportReport::default();
     let mut conn = store.conn()?;
     for (done, (number, line)) in lines.iter().enumerate() {
@@ -114,6 +112,34 @@ pub fn import(
     entry.actor = options.actor.map(|actor| actor.user_id);
     audit::append(&mut conn, &entry)?;
     Ok(report)
+}
+
+/// The listings of an import, numbered from 1: the items of a JSON array, or one
+/// object, when the whole text is one (laid out over any number of lines, as a
+/// JSON document usually is); otherwise its non-blank lines, as JSON Lines. A
+/// JSON Lines text of one line is the same one object either way.
+fn entries(text: &str) -> Vec<(usize, &str)> {
+    // The items' own text, not parsed values: each is checked as a line is,
+    // duplicate keys included.
+    if let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(text) {
+        return (1..).zip(items.into_iter().map(RawValue::get)).collect();
+    }
+    let whole = text.trim();
+    if whole.starts_with('{') && serde_json::from_str::<&RawValue>(whole).is_ok() {
+        return vec![(1, whole)];
+    }
+    // A document that is no JSON (cut short, a comma missing) is one entry, so that
+    // its one error says where, rather than one error for each of its lines. A
+    // pretty-printer opens a document with `[` or `{` alone on its line, which is
+    // never a line of JSON Lines.
+    if matches!(whole.lines().next().map(str::trim), Some("[" | "{")) {
+        return vec![(1, whole)];
+    }
+    text.lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .collect()
 }
 
 fn external_ref_of(line: &str) -> Option<String> {
@@ -315,4 +341,36 @@ fn find_existing(
     Ok(listings::get_many(conn, &[id])?
         .into_iter()
         .find(|l| l.owner == owner))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entries;
+
+    #[test]
+    fn a_json_array_or_object_is_read_whole_and_anything_else_as_lines() {
+        let array = "[\n  {\"a\": 1},\n  {\n    \"b\": [2, 3]\n  },\n  7\n]\n";
+        assert_eq!(
+            entries(array),
+            [
+                (1, "{\"a\": 1}"),
+                (2, "{\n    \"b\": [2, 3]\n  }"),
+                (3, "7")
+            ]
+        );
+        let object = "\n{\n  \"a\": 1\n}\n";
+        assert_eq!(entries(object), [(1, "{\n  \"a\": 1\n}")]);
+        // JSON Lines keep their line numbers, blank lines included.
+        let lines = "\n{\"a\": 1}\n\n  {\"b\": 2}  \n";
+        assert_eq!(entries(lines), [(2, "{\"a\": 1}"), (4, "{\"b\": 2}")]);
+        assert_eq!(entries("{\"a\": 1}"), [(1, "{\"a\": 1}")]);
+        // A document that is not JSON is one entry, refused as a whole; JSON Lines
+        // with a bad line are lines.
+        assert_eq!(entries("[\n{\"a\": 1,\n"), [(1, "[\n{\"a\": 1,")]);
+        assert_eq!(
+            entries("{\"a\": \n{\"b\": 2}"),
+            [(1, "{\"a\":"), (2, "{\"b\": 2}")]
+        );
+        assert_eq!(entries("[]"), []);
+    }
 }

@@ -10,10 +10,11 @@ use techex_domain::ListingId;
 use techex_domain::listing::Listing;
 use techex_store::repo::{listings, organisations};
 use utoipa::openapi::schema::{
-    AllOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+    AllOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat,
+    Type,
 };
 use utoipa::openapi::{Ref, RefOr};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::auth::OperatorUser;
 use crate::extract::{JsonLinesBody, Query};
@@ -24,8 +25,7 @@ use crate::vocabularies;
 
 /// One line of an import (and of a `format=jsonl` export): a listing's fields as
 /// `POST /api/v1/listings` takes them, with its owner and `external_ref`.
-/// Documentation of what `crate::import` parses; a body labelled
-/// `application/json` is one such line.
+/// Documentation of what `crate::import` parses.
 pub struct ImportLine;
 
 impl utoipa::PartialSchema for ImportLine {
@@ -59,23 +59,43 @@ impl utoipa::PartialSchema for ImportLine {
 
 impl ToSchema for ImportLine {}
 
+/// A body labelled `application/json`: one [`ImportLine`] object, or an array of
+/// them, laid out in any way.
+pub struct ImportDocument;
+
+impl utoipa::PartialSchema for ImportDocument {
+    fn schema() -> RefOr<Schema> {
+        let line = || Ref::from_schema_name(ImportLine::name());
+        OneOfBuilder::new()
+            .item(line())
+            .item(ArrayBuilder::new().items(line()))
+            .into()
+    }
+}
+
+impl ToSchema for ImportDocument {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((ImportLine::name().into(), ImportLine::schema()));
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ImportQuery {
     /// Publish every imported listing (the data was vetted by its exchange).
     pub publish: Option<bool>,
 }
 
-/// Imports listings from JSON Lines (operators). Good lines are imported, bad ones
-/// reported with their line numbers; re-importing is idempotent on
-/// (organisation, external_ref).
+/// Imports listings from JSON Lines, or from a JSON array of them (operators). Good
+/// listings are imported, bad ones reported with their line numbers (places in
+/// an array); re-importing is idempotent on (organisation, external_ref).
 #[utoipa::path(post, path = "/api/v1/listings/import", tag = "listings", security(("bearer" = [])),
     params(ImportQuery),
-    request_body(description = "one listing per line (an ImportLine): owner_organisation_id, kind, external_ref and the listing fields; labelled application/json, the body is one line",
+    request_body(description = "one listing per line (an ImportLine): owner_organisation_id, kind, external_ref and the listing fields; labelled application/json, the body may also be one JSON document: an ImportLine or an array of them, laid out in any way",
         content(
             (String = "application/x-ndjson"),
             (String = "application/jsonl"),
             (String = "application/x-jsonlines"),
-            (ImportLine = "application/json"),
+            (ImportDocument = "application/json"),
         )),
     responses(
         (status = 200, body = ImportReport),
