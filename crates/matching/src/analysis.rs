@@ -232,32 +232,31 @@ pub fn pairs_of(words: &[Word], max: usize) -> Vec<String> {
 /// The distinct content terms of `text` (folded words without stop words) and its
 /// distinct pairs of content words, each capped, in first-seen order.
 pub fn query_terms(text: &str, max_words: usize, max_bigrams: usize) -> (Vec<String>, Vec<String>) {
-    terms_of(words(text), max_words, max_bigrams)
+    terms_of(&words(text), max_words, max_bigrams)
 }
 
 /// [`query_terms`] of a text's [`words`].
-pub fn terms_of(
-    mut all: Vec<Word>,
-    max_words: usize,
-    max_bigrams: usize,
-) -> (Vec<String>, Vec<String>) {
+pub fn terms_of(all: &[Word], max_words: usize, max_bigrams: usize) -> (Vec<String>, Vec<String>) {
     // A text of function words only (`the`, `co khi`) is searched for them, and
     // for their pairs.
-    if all.iter().all(|w| w.stop) {
-        all.iter_mut().for_each(|w| w.stop = false);
-    }
+    let only_function_words = all.iter().all(|w| w.stop);
     let mut seen = BTreeSet::new();
     let content: Vec<String> = all
         .iter()
-        .filter(|w| !w.stop)
+        .filter(|w| only_function_words || !w.stop)
         .map(|w| &w.folded)
         .filter(|t| t.chars().count() > 1 || t.chars().all(|c| c.is_ascii_digit()))
         .filter(|t| seen.insert((*t).clone()))
         .take(max_words)
         .cloned()
         .collect();
+    let pairs = if only_function_words {
+        bigrams(all)
+    } else {
+        content_bigrams(all)
+    };
     let mut seen = BTreeSet::new();
-    let pairs: Vec<String> = content_bigrams(&all)
+    let pairs: Vec<String> = pairs
         .into_iter()
         .filter(|b| seen.insert(b.clone()))
         .take(max_bigrams)

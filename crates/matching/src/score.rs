@@ -121,7 +121,7 @@ pub fn find_matches(
     let tokens = analysis::words(&text);
     let translations = index.glossary().translate(&tokens);
     let stems = analysis::stems_of(&tokens);
-    let (words, pairs) = analysis::terms_of(tokens, 400, 400);
+    let (words, pairs) = analysis::terms_of(&tokens, 400, 400);
     // A published source is in the index itself: its own words must occur in at
     // least one other listing to be worth searching for.
     let own_id = Term::from_field_text(fields.id, &source.id);
@@ -187,6 +187,9 @@ pub fn find_matches(
         words: &words[..words.len().min(200)],
         pairs: &pairs[..pairs.len().min(200)],
         translated: &translations.found,
+        // The words in order, for the phrases an explanation shows whole.
+        sequence: &tokens,
+        single_words: source.language != "vi",
     };
     let mut matches = Vec::with_capacity(scored.len());
     for (score, address, facts, text) in scored {
@@ -636,14 +639,23 @@ struct SourceTerms<'a> {
     pairs: &'a [String],
     /// Glossary phrases and their names in the other language.
     translated: &'a [(String, String)],
+    /// The source's words in order.
+    sequence: &'a [analysis::Word],
+    /// Whether a word alone may be shown when not telling: not for Vietnamese.
+    single_words: bool,
 }
+
+/// The most words of a shared phrase an explanation shows.
+const PHRASE_WORDS: usize = 8;
 
 impl SourceTerms<'_> {
     /// The terms `candidate` shares with the source, at most 12, the most telling
     /// first: the salient pairs and words, then glossary names for the source's
     /// phrases (`wastewater (nuoc thai)`), then any other shared pair or word.
     /// Bare numbers (and pairs with one) and single letters say nothing and are
-    /// left out.
+    /// left out. A shared pair is shown within the longest phrase around it that
+    /// both use: `xu ly nuoc thai`, rather than `xu ly`, `nuoc thai` and the seam
+    /// `ly nuoc`.
     fn matched_by(&self, candidate: &IndexedListing) -> Vec<String> {
         const SHOWN: usize = 12;
         let text = format!(
@@ -656,7 +668,7 @@ impl SourceTerms<'_> {
         let candidate_words: BTreeSet<&str> = tokens.iter().map(|w| w.folded.as_str()).collect();
         let candidate_pairs: BTreeSet<String> =
             analysis::content_bigrams(&tokens).into_iter().collect();
-        let says_something = |term: &String| {
+        let says_something = |term: &str| {
             term.chars().count() > 1
                 && term
                     .split('_')
@@ -666,12 +678,7 @@ impl SourceTerms<'_> {
             candidate_pairs.contains(term) || candidate_words.contains(term.as_str())
         };
         let folded: Vec<&str> = tokens.iter().map(|w| w.folded.as_str()).collect();
-        let uses = |name: &str| {
-            let name: Vec<&str> = name.split(' ').collect();
-            folded
-                .windows(name.len())
-                .any(|window| window == name.as_slice())
-        };
+        let uses = |name: &[&str]| folded.windows(name.len()).any(|window| window == name);
         let telling = self
             .telling
             .iter()
@@ -679,21 +686,59 @@ impl SourceTerms<'_> {
         let translations = self
             .translated
             .iter()
-            .filter(|(_, translation)| uses(translation))
+            .filter(|(_, translation)| uses(&translation.split(' ').collect::<Vec<_>>()))
             .map(|(phrase, translation)| format!("{translation} ({phrase})"));
+        // A Vietnamese syllable alone (`nghe` of `cong nghe`) says little: only
+        // the telling ones are shown, and the rest within their pairs.
         let others = self
             .pairs
             .iter()
-            .chain(self.words)
+            .chain(self.words.iter().filter(|_| self.single_words))
             .filter(|t| says_something(t) && shared(t));
+        let words: Vec<&str> = self.sequence.iter().map(|w| w.folded.as_str()).collect();
+        // The phrase around a pair's first place in the source, grown word by word
+        // while the candidate uses it whole too; content words only, and no number
+        // at either end.
+        let phrase_of = |term: &str| -> Option<&[&str]> {
+            let (first, second) = term.split_once('_')?;
+            let at = words.windows(2).position(|pair| pair == [first, second])?;
+            let joins = |i: usize| !self.sequence[i].stop && says_something(words[i]);
+            let (mut from, mut to) = (at, at + 1);
+            while from > 0 && joins(from - 1) && uses(&words[from - 1..=to]) {
+                from -= 1;
+            }
+            while to + 1 < words.len() && joins(to + 1) && uses(&words[from..=to + 1]) {
+                to += 1;
+            }
+            (to - from > 1).then(|| &words[from..=to])
+        };
         let mut matched: Vec<String> = Vec::with_capacity(SHOWN);
         let mut covered: BTreeSet<String> = BTreeSet::new();
         let mut push = |term: String, matched: &mut Vec<String>| {
-            // A word already shown within a pair adds nothing.
-            if matched.len() < SHOWN && !covered.contains(&term) {
-                covered.extend(term.split('_').map(str::to_owned));
-                covered.insert(term.clone());
-                matched.push(term.replace('_', " "));
+            // A word or pair already shown within a pair or phrase adds nothing.
+            if matched.len() == SHOWN || covered.contains(&term) {
+                return;
+            }
+            match phrase_of(&term) {
+                Some(phrase) => {
+                    covered.extend(phrase.iter().map(|w| (*w).to_owned()));
+                    covered.extend(phrase.windows(2).map(|pair| pair.join("_")));
+                    // A long shared run (a copied sentence) is shown by its start.
+                    let shown = &phrase[..phrase.len().min(PHRASE_WORDS)];
+                    let ellipsis = if shown.len() < phrase.len() {
+                        " …"
+                    } else {
+                        ""
+                    };
+                    matched.push(format!("{}{ellipsis}", shown.join(" ")));
+                }
+                // Nor does a pair of two words already shown (`ecg spo2`).
+                None if term.split('_').all(|word| covered.contains(word)) => {}
+                None => {
+                    covered.extend(term.split('_').map(str::to_owned));
+                    covered.insert(term.clone());
+                    matched.push(term.replace('_', " "));
+                }
             }
         };
         // Lazily, and no further than the terms shown: a source has hundreds of
@@ -705,5 +750,99 @@ impl SourceTerms<'_> {
             push(term, &mut matched);
         }
         matched
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use techex_domain::listing::ListingKind;
+
+    use super::*;
+
+    fn offer(title: &str, summary: &str) -> IndexedListing {
+        IndexedListing {
+            id: "o1".into(),
+            kind: ListingKind::Offer,
+            owner: "institute".into(),
+            language: "vi".into(),
+            title: title.into(),
+            summary: summary.into(),
+            description: String::new(),
+            keywords: vec![],
+            sectors: vec![],
+            trl: None,
+            ip_status: None,
+            transfer_modes: vec![],
+            price: None,
+            province: None,
+            external_ref: None,
+            published_at: 0,
+            valid_until: chrono::NaiveDate::MAX,
+        }
+    }
+
+    /// The terms an explanation shows for `candidate`, of a source with `text` in
+    /// `language` whose salient terms are `telling`.
+    fn shown(
+        text: &str,
+        language: &str,
+        telling: &[&str],
+        candidate: &IndexedListing,
+    ) -> Vec<String> {
+        let tokens = analysis::words(text);
+        let (words, pairs) = analysis::terms_of(&tokens, 400, 400);
+        let telling: Vec<String> = telling.iter().map(|t| (*t).to_owned()).collect();
+        SourceTerms {
+            telling: &telling,
+            words: &words,
+            pairs: &pairs,
+            translated: &[],
+            sequence: &tokens,
+            single_words: language != "vi",
+        }
+        .matched_by(candidate)
+    }
+
+    #[test]
+    fn shared_phrases_are_shown_whole_and_lone_syllables_only_when_telling() {
+        let candidate = offer(
+            "Công nghệ xử lý nước thải dệt nhuộm",
+            "Giảm màu và COD; vận hành đơn giản, chi phí thấp.",
+        );
+        let text = "Cần công nghệ xử lý nước thải dệt nhuộm có màu, COD cao. \
+                    Vận hành đơn giản.";
+        // The run both use is one phrase, found from its telling pair; `van hanh
+        // don gian` is another. `màu` is shared but, alone, not telling.
+        assert_eq!(
+            shown(text, "vi", &["cod", "det_nhuom"], &candidate),
+            [
+                "cod",
+                "cong nghe xu ly nuoc thai det nhuom",
+                "van hanh don gian"
+            ]
+        );
+        // An English word alone says more than a Vietnamese syllable does.
+        assert_eq!(
+            shown(text, "en", &["cod", "det_nhuom"], &candidate),
+            [
+                "cod",
+                "cong nghe xu ly nuoc thai det nhuom",
+                "van hanh don gian",
+                "mau"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_long_shared_run_is_shown_by_its_start_and_a_pair_within_a_shown_phrase_is_not_repeated() {
+        let sentence = "máy sấy bơm nhiệt tiết kiệm điện năng nông sản dược liệu";
+        let candidate = offer("Máy sấy", sentence);
+        let terms = shown(sentence, "vi", &["duoc_lieu", "bom_nhiet"], &candidate);
+        assert_eq!(terms, ["may say bom nhiet tiet kiem dien nang …"]);
+        // A function word ends a phrase: `cho` (for) joins nothing.
+        let sentence = "máy sấy bơm nhiệt cho nông sản";
+        let candidate = offer("Máy sấy", sentence);
+        let terms = shown(sentence, "vi", &["nong_san", "bom_nhiet"], &candidate);
+        assert_eq!(terms, ["nong san", "may say bom nhiet"]);
     }
 }

@@ -135,7 +135,7 @@ pub fn text_query(
     // The text is analysed once, for its words, its pairs and its glossary phrases.
     let tokens = analysis::words(text);
     let pairs = analysis::pairs_of(&tokens, max_bigrams);
-    let (words, _) = analysis::terms_of(tokens.clone(), max_words, 0);
+    let (words, _) = analysis::terms_of(&tokens, max_words, 0);
     if words.is_empty() {
         let stems: Vec<String> = analysis::stemmed_terms(text)
             .into_iter()
