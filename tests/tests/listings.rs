@@ -851,6 +851,146 @@ fn the_taxonomy_is_bilingual(db: &TestDatabase) {
     assert_eq!(provinces.body["regions"].as_array().unwrap().len(), 6);
 }
 
+/// Every length the document states (`maxLength`, `minLength`, `maxItems`,
+/// `minItems`, and an item's `maxLength`) is the one the server checks: a value at
+/// the bound is taken, one past it refused with 400 naming the property. A bound
+/// on a schema this test cannot send fails it, so a new one is checked too.
+fn documented_lengths_are_the_ones_checked(db: &TestDatabase) {
+    let x = exchange(db, &[]);
+    let s = &x.server;
+    let document = s.get("/api/openapi.json").send().body;
+    let codes: Vec<String> = s
+        .get("/api/v1/taxonomy/sectors")
+        .send()
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|sector| sector["code"].as_str().unwrap().to_owned())
+        .collect();
+    let mut made = 0;
+    // `n` characters, the first few telling the values apart.
+    let mut text = |n: usize| {
+        made += 1;
+        let tag: String = format!("{made}x").chars().take(n).collect();
+        format!("{tag}{}", "ệ".repeat(n - tag.chars().count()))
+    };
+    let draft = s.create_listing(&x.institute, &listing_body("offer", "Bản nháp để sửa"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let need = s.publish(
+        &x.enterprise,
+        &x.operator,
+        &listing_body("need", "Cần xử lý nước thải"),
+    );
+    let interest = s
+        .post(&format!("/api/v1/listings/{need}/interests"))
+        .bearer(&x.institute)
+        .json(&json!({"message": "Chúng tôi có giải pháp."}))
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Sends `property: value` in a body of `schema` that is otherwise valid.
+    let send = |schema: &str, property: &str, value: Value| -> techex_e2e::Reply {
+        match schema {
+            "ListingRequest" => {
+                let mut body = listing_body("offer", "Công nghệ đo giới hạn độ dài");
+                body[property] = value;
+                s.post("/api/v1/listings").bearer(&x.institute).json(&body)
+            }
+            "ListingPatch" => {
+                let current = s
+                    .get(&format!("/api/v1/listings/{draft}"))
+                    .bearer(&x.institute)
+                    .send();
+                let body = json!({"version": current.body["version"], property: value});
+                s.request(reqwest::Method::PATCH, &format!("/api/v1/listings/{draft}"))
+                    .bearer(&x.institute)
+                    .json(&body)
+            }
+            // An organisation expresses interest in a listing once: a new one
+            // each time.
+            "ExpressBody" => {
+                let need = s.publish(
+                    &x.enterprise,
+                    &x.operator,
+                    &listing_body("need", "Cần máy sấy"),
+                );
+                s.post(&format!("/api/v1/listings/{need}/interests"))
+                    .bearer(&x.institute)
+                    .json(&json!({property: value}))
+            }
+            "MessageBody" => s
+                .post(&format!("/api/v1/interests/{interest}/messages"))
+                .bearer(&x.institute)
+                .json(&json!({property: value})),
+            other => panic!("{other} states a length this test cannot send"),
+        }
+    };
+    let taken = |schema: &str, property: &str, value: Value| {
+        let reply = send(schema, property, value);
+        assert!(
+            (200..300).contains(&reply.status),
+            "{schema}.{property} at its bound: {}",
+            reply.text
+        );
+    };
+    let refused = |schema: &str, property: &str, value: Value| {
+        let reply = send(schema, property, value);
+        let problem = reply.assert_problem(400, "validation");
+        assert!(
+            problem["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"].as_str().unwrap().starts_with(property)),
+            "{schema}.{property}: {}",
+            reply.text
+        );
+    };
+    let mut checked = 0;
+    for (schema, definition) in document["components"]["schemas"].as_object().unwrap() {
+        let Some(properties) = definition["properties"].as_object() else {
+            continue;
+        };
+        for (property, bounds) in properties {
+            let bound = |key: &str| bounds[key].as_u64().map(|n| n as usize);
+            if let Some(max) = bound("maxLength") {
+                taken(schema, property, json!(text(max)));
+                refused(schema, property, json!(text(max + 1)));
+                checked += 1;
+            }
+            if let Some(min) = bound("minLength") {
+                taken(schema, property, json!(text(min)));
+                refused(schema, property, json!(text(min - 1)));
+            }
+            let item = |i: usize| -> Value {
+                match property.as_str() {
+                    "sectors" => json!(codes[i]),
+                    "patent_numbers" => json!(format!("1-00{i:05}")),
+                    _ => json!(format!("từ khóa {i}")),
+                }
+            };
+            if let Some(max) = bound("maxItems") {
+                taken(schema, property, (0..max).map(item).collect());
+                refused(schema, property, (0..=max).map(item).collect());
+                checked += 1;
+            }
+            if let Some(min) = bound("minItems") {
+                taken(schema, property, (0..min).map(item).collect());
+                refused(schema, property, (0..min - 1).map(item).collect());
+            }
+            if let Some(max) = bounds["items"]["maxLength"].as_u64().map(|n| n as usize) {
+                taken(schema, property, json!([text(max)]));
+                refused(schema, property, json!([text(max + 1)]));
+            }
+        }
+    }
+    assert!(checked >= 16, "only {checked} bounds were documented");
+}
+
 /// Vietnamese letters, exactly `chars` characters (composed), each with two marks:
 /// the longest Vietnamese gets once decomposed and escaped (13 bytes a letter).
 fn vietnamese(chars: usize) -> String {
@@ -1032,6 +1172,7 @@ fn a_body_with_a_repeated_key_is_refused(db: &TestDatabase) {
 }
 
 techex_store::on_both_backends!(
+    documented_lengths_are_the_ones_checked,
     the_whole_lifecycle,
     other_organisations_cannot_see_or_touch_a_draft,
     only_operators_review_and_rejections_need_a_reason,

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+pub mod request_limits;
 pub mod routes;
 pub mod server;
 pub mod settings;

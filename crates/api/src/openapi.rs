@@ -11,6 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
+use crate::request_limits::RequestLimits;
 use crate::{routes, vocabularies};
 
 #[derive(OpenApi)]
@@ -92,7 +93,7 @@ use crate::{routes, vocabularies};
         routes::organisations::update,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
-    modifiers(&BearerAuth, &PatchIsPartial, &ClientContract, &Vocabularies),
+    modifiers(&BearerAuth, &PatchIsPartial, &ClientContract, &Vocabularies, &RequestLimits),
     tags(
         (name = "auth", description = "Registration, login and the signed-in account"),
         (name = "organisations", description = "Organisations and their verification"),

@@ -285,9 +285,12 @@ pub struct Interest {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The most characters of a message (NFC, trimmed).
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
 /// The text of a new interest's message, or of a message on its thread.
 pub fn parse_message(raw: Option<&str>) -> Result<String, String> {
-    bounded_text(raw.ok_or("is required")?, 1, 4000)
+    bounded_text(raw.ok_or("is required")?, 1, MAX_MESSAGE_CHARS)
 }
 
 /// A message that may be left out (closing an interest): a blank one, that shows

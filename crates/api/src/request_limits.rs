@@ -1,0 +1,160 @@
+//! The lengths the server checks, stated in the request schemas of the OpenAPI
+//! document, so that a client — a form, a generated SDK — can check them before
+//! it sends. Each figure is the constant the validation itself uses; the
+//! end-to-end test `documented_lengths_are_the_ones_checked` sends each bound and
+//! one past it.
+//!
+//! The server counts characters of the trimmed NFC form, as a person would; JSON
+//! Schema counts code points of the text as sent. They agree for text typed in
+//! composed form, as keyboards type it.
+
+use techex_domain::interest::MAX_MESSAGE_CHARS;
+use techex_domain::listing::content::{
+    MAX_DESCRIPTION_CHARS, MAX_EXTERNAL_REF_CHARS, MAX_KEYWORD_CHARS, MAX_KEYWORDS,
+    MAX_PATENT_NUMBER_CHARS, MAX_PATENT_NUMBERS, MAX_SECTORS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
+    MIN_TITLE_CHARS,
+};
+use utoipa::Modify;
+use utoipa::openapi::schema::{ArrayItems, Schema};
+use utoipa::openapi::{OpenApi, RefOr};
+
+/// What a property may hold.
+#[derive(Clone, Copy, Debug)]
+pub enum Bound {
+    /// From `min` to `max` characters.
+    Chars { min: usize, max: usize },
+    /// From `min` to `max` items, each of at most `chars` characters (at least one)
+    /// when they are free text.
+    Items {
+        min: usize,
+        max: usize,
+        chars: Option<usize>,
+    },
+}
+
+/// Every documented bound: (schema, property, bound).
+pub const LIMITS: &[(&str, &str, Bound)] = &[
+    ("ListingRequest", "title", TITLE),
+    ("ListingRequest", "summary", SUMMARY),
+    ("ListingRequest", "description", DESCRIPTION),
+    ("ListingRequest", "external_ref", EXTERNAL_REF),
+    ("ListingRequest", "sectors", SECTORS),
+    ("ListingRequest", "keywords", KEYWORDS),
+    ("ListingRequest", "patent_numbers", PATENT_NUMBERS),
+    ("ListingPatch", "title", TITLE),
+    ("ListingPatch", "summary", SUMMARY),
+    ("ListingPatch", "description", DESCRIPTION),
+    ("ListingPatch", "external_ref", EXTERNAL_REF),
+    ("ListingPatch", "sectors", SECTORS),
+    ("ListingPatch", "keywords", KEYWORDS),
+    ("ListingPatch", "patent_numbers", PATENT_NUMBERS),
+    ("ExpressBody", "message", MESSAGE),
+    ("MessageBody", "body", MESSAGE),
+];
+
+const TITLE: Bound = Bound::Chars {
+    min: MIN_TITLE_CHARS,
+    max: MAX_TITLE_CHARS,
+};
+const SUMMARY: Bound = Bound::Chars {
+    min: 0,
+    max: MAX_SUMMARY_CHARS,
+};
+const DESCRIPTION: Bound = Bound::Chars {
+    min: 0,
+    max: MAX_DESCRIPTION_CHARS,
+};
+const EXTERNAL_REF: Bound = Bound::Chars {
+    min: 0,
+    max: MAX_EXTERNAL_REF_CHARS,
+};
+const SECTORS: Bound = Bound::Items {
+    min: 1,
+    max: MAX_SECTORS,
+    chars: None,
+};
+const KEYWORDS: Bound = Bound::Items {
+    min: 0,
+    max: MAX_KEYWORDS,
+    chars: Some(MAX_KEYWORD_CHARS),
+};
+const PATENT_NUMBERS: Bound = Bound::Items {
+    min: 0,
+    max: MAX_PATENT_NUMBERS,
+    chars: Some(MAX_PATENT_NUMBER_CHARS),
+};
+const MESSAGE: Bound = Bound::Chars {
+    min: 1,
+    max: MAX_MESSAGE_CHARS,
+};
+
+/// Writes [`LIMITS`] into the document's schemas.
+pub struct RequestLimits;
+
+impl Modify for RequestLimits {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (schema, property, bound) in LIMITS {
+            let target = components
+                .schemas
+                .get_mut(*schema)
+                .and_then(|schema| match schema {
+                    RefOr::T(Schema::Object(object)) => object.properties.get_mut(*property),
+                    _ => None,
+                });
+            // A bound that finds no property is caught by the unit test below.
+            if let Some(RefOr::T(target)) = target {
+                apply(target, *bound);
+            }
+        }
+    }
+}
+
+fn apply(schema: &mut Schema, bound: Bound) {
+    let at_least = |min: usize| (min > 0).then_some(min);
+    match (schema, bound) {
+        (Schema::Object(text), Bound::Chars { min, max }) => {
+            text.min_length = at_least(min);
+            text.max_length = Some(max);
+        }
+        (Schema::Array(list), Bound::Items { min, max, chars }) => {
+            list.min_items = at_least(min);
+            list.max_items = Some(max);
+            if let (Some(chars), ArrayItems::RefOrSchema(item)) = (chars, &mut list.items)
+                && let RefOr::T(Schema::Object(text)) = item.as_mut()
+            {
+                text.min_length = Some(1);
+                text.max_length = Some(chars);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    use super::*;
+
+    #[test]
+    fn every_limit_is_in_the_document() {
+        let document = serde_json::to_value(crate::openapi::ApiDoc::openapi()).unwrap();
+        for (schema, property, bound) in LIMITS {
+            let found = &document["components"]["schemas"][schema]["properties"][property];
+            let (key, max) = match bound {
+                Bound::Chars { max, .. } => ("maxLength", max),
+                Bound::Items { max, .. } => ("maxItems", max),
+            };
+            assert_eq!(found[key], *max, "{schema}.{property}: {found}");
+            if let Bound::Items {
+                chars: Some(chars), ..
+            } = bound
+            {
+                assert_eq!(found["items"]["maxLength"], *chars, "{schema}.{property}");
+            }
+        }
+    }
+}
