@@ -189,7 +189,7 @@ pub fn find_matches(
         translated: &translations.found,
         // The words in order, for the phrases an explanation shows whole.
         sequence: &tokens,
-        single_words: source.language != "vi",
+        lone_words_shown: source.language != "vi",
     };
     let mut matches = Vec::with_capacity(scored.len());
     for (score, address, facts, text) in scored {
@@ -642,7 +642,7 @@ struct SourceTerms<'a> {
     /// The source's words in order.
     sequence: &'a [analysis::Word],
     /// Whether a word alone may be shown when not telling: not for Vietnamese.
-    single_words: bool,
+    lone_words_shown: bool,
 }
 
 /// The most words of a shared phrase an explanation shows.
@@ -653,21 +653,24 @@ impl SourceTerms<'_> {
     /// first: the salient pairs and words, then glossary names for the source's
     /// phrases (`wastewater (nuoc thai)`), then any other shared pair or word.
     /// Bare numbers (and pairs with one) and single letters say nothing and are
-    /// left out. A shared pair is shown within the longest phrase around it that
-    /// both use: `xu ly nuoc thai`, rather than `xu ly`, `nuoc thai` and the seam
+    /// left out. A shared pair is shown within the phrase around it that both
+    /// use: `xu ly nuoc thai`, rather than `xu ly`, `nuoc thai` and the seam
     /// `ly nuoc`.
     fn matched_by(&self, candidate: &IndexedListing) -> Vec<String> {
         const SHOWN: usize = 12;
-        let text = format!(
-            "{} {} {}",
-            candidate.title,
-            candidate.keywords.join(" "),
-            candidate.summary
-        );
-        let tokens = analysis::words(&text);
-        let candidate_words: BTreeSet<&str> = tokens.iter().map(|w| w.folded.as_str()).collect();
-        let candidate_pairs: BTreeSet<String> =
-            analysis::content_bigrams(&tokens).into_iter().collect();
+        // Each field on its own, so that no pair or phrase runs from one into the
+        // next (a title ending `may say`, a keyword `bom nhiet`).
+        let fields: Vec<Vec<analysis::Word>> = [&candidate.title, &candidate.summary]
+            .into_iter()
+            .chain(&candidate.keywords)
+            .map(|field| analysis::words(field))
+            .collect();
+        let candidate_words: BTreeSet<&str> =
+            fields.iter().flatten().map(|w| w.folded.as_str()).collect();
+        let candidate_pairs: BTreeSet<String> = fields
+            .iter()
+            .flat_map(|field| analysis::content_bigrams(field))
+            .collect();
         let says_something = |term: &str| {
             term.chars().count() > 1
                 && term
@@ -677,8 +680,14 @@ impl SourceTerms<'_> {
         let shared = |term: &String| {
             candidate_pairs.contains(term) || candidate_words.contains(term.as_str())
         };
-        let folded: Vec<&str> = tokens.iter().map(|w| w.folded.as_str()).collect();
-        let uses = |name: &[&str]| folded.windows(name.len()).any(|window| window == name);
+        // Whether a field of the candidate has these words in a row.
+        let uses = |name: &[&str]| {
+            fields.iter().any(|field| {
+                field
+                    .windows(name.len())
+                    .any(|window| window.iter().zip(name).all(|(w, n)| w.folded == *n))
+            })
+        };
         let telling = self
             .telling
             .iter()
@@ -693,24 +702,38 @@ impl SourceTerms<'_> {
         let others = self
             .pairs
             .iter()
-            .chain(self.words.iter().filter(|_| self.single_words))
+            .chain(self.words.iter().filter(|_| self.lone_words_shown))
             .filter(|t| says_something(t) && shared(t));
-        let words: Vec<&str> = self.sequence.iter().map(|w| w.folded.as_str()).collect();
+        let sequence = self.sequence;
         // The phrase around a pair's first place in the source, grown word by word
-        // while the candidate uses it whole too; content words only, and no number
-        // at either end.
-        let phrase_of = |term: &str| -> Option<&[&str]> {
+        // while the candidate uses it whole too: content words only, no number.
+        let phrase_of = |term: &str| -> Option<Vec<&str>> {
             let (first, second) = term.split_once('_')?;
-            let at = words.windows(2).position(|pair| pair == [first, second])?;
-            let joins = |i: usize| !self.sequence[i].stop && says_something(words[i]);
+            let at = sequence
+                .windows(2)
+                .position(|pair| pair[0].folded == first && pair[1].folded == second)?;
+            let joins = |i: usize| !sequence[i].stop && says_something(&sequence[i].folded);
+            let used = |from: usize, to: usize| {
+                uses(
+                    &sequence[from..=to]
+                        .iter()
+                        .map(|w| w.folded.as_str())
+                        .collect::<Vec<_>>(),
+                )
+            };
             let (mut from, mut to) = (at, at + 1);
-            while from > 0 && joins(from - 1) && uses(&words[from - 1..=to]) {
+            while from > 0 && joins(from - 1) && used(from - 1, to) {
                 from -= 1;
             }
-            while to + 1 < words.len() && joins(to + 1) && uses(&words[from..=to + 1]) {
+            while to + 1 < sequence.len() && joins(to + 1) && used(from, to + 1) {
                 to += 1;
             }
-            (to - from > 1).then(|| &words[from..=to])
+            (to - from > 1).then(|| {
+                sequence[from..=to]
+                    .iter()
+                    .map(|w| w.folded.as_str())
+                    .collect()
+            })
         };
         let mut matched: Vec<String> = Vec::with_capacity(SHOWN);
         let mut covered: BTreeSet<String> = BTreeSet::new();
@@ -749,6 +772,13 @@ impl SourceTerms<'_> {
             }
             push(term, &mut matched);
         }
+        // A term shown before a phrase that holds it (`nuoc thai`, then `xu ly
+        // nuoc thai`) adds nothing either.
+        let within = |term: &str, other: &str| {
+            other != term && format!(" {other} ").contains(&format!(" {term} "))
+        };
+        let shown = matched.clone();
+        matched.retain(|term| !shown.iter().any(|other| within(term, other)));
         matched
     }
 }
@@ -798,7 +828,7 @@ mod tests {
             pairs: &pairs,
             translated: &[],
             sequence: &tokens,
-            single_words: language != "vi",
+            lone_words_shown: language != "vi",
         }
         .matched_by(candidate)
     }
@@ -830,6 +860,27 @@ mod tests {
                 "van hanh don gian",
                 "mau"
             ]
+        );
+    }
+
+    #[test]
+    fn phrases_stay_within_a_field_and_a_term_within_a_shown_phrase_is_dropped() {
+        let mut candidate = offer("Máy sấy", "Tiết kiệm điện năng cho nông sản.");
+        candidate.keywords = vec!["bơm nhiệt".into()];
+        // The source says `máy sấy bơm nhiệt` in a row; the candidate's title
+        // ends at `máy sấy`, and `bơm nhiệt` is a keyword of its own.
+        let source = "máy sấy bơm nhiệt tiết kiệm điện năng";
+        assert_eq!(
+            shown(source, "vi", &["bom_nhiet", "may_say"], &candidate),
+            ["bom nhiet", "may say", "tiet kiem dien nang"]
+        );
+        // `nuoc thai` first appears where the candidate does not follow, so it is
+        // shown alone, until the phrase that holds it is found.
+        let candidate = offer("Xử lý nước thải dệt nhuộm", "");
+        let source = "Nước thải sinh hoạt. Xử lý nước thải dệt nhuộm";
+        assert_eq!(
+            shown(source, "vi", &["nuoc_thai"], &candidate),
+            ["xu ly nuoc thai det nhuom"]
         );
     }
 
