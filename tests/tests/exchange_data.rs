@@ -413,8 +413,9 @@ fn a_body_not_labelled_json_lines_is_refused(db: &TestDatabase) {
 }
 
 /// A body labelled `application/json` may be one JSON document, as most clients
-/// write one: an array of listings, or one listing, pretty-printed. Each item is
-/// checked as a line is, and a refused one is named by its place in the array.
+/// write one: an array of listings, or one listing, pretty-printed; or objects one
+/// after another, as `jq .` writes JSON Lines. Each is checked as a line is, and a
+/// refused one is named by the line it starts on.
 fn a_json_array_or_object_imports_as_its_items(db: &TestDatabase) {
     let (server, operator, org) = setup(db);
     let pretty = |value: &Value| serde_json::to_string_pretty(value).unwrap();
@@ -437,7 +438,7 @@ fn a_json_array_or_object_imports_as_its_items(db: &TestDatabase) {
             .bearer(&operator)
             .raw("application/json", body)
     };
-    let reply = as_json(array);
+    let reply = as_json(array.clone());
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
         (
@@ -449,15 +450,28 @@ fn a_json_array_or_object_imports_as_its_items(db: &TestDatabase) {
         reply.text
     );
     let errors = &reply.body["errors"];
+    let line_of = |item: &str| array[..array.find(item).unwrap()].matches('\n').count() + 1;
     assert_eq!(
-        (&errors[0]["line"], &errors[1]["line"]),
-        (&json!(2), &json!(3))
+        (errors[0]["line"].as_u64(), errors[1]["line"].as_u64()),
+        (
+            Some(line_of(&pretty(&too_mature)) as u64),
+            Some(line_of(&repeated) as u64)
+        ),
+        "{}",
+        reply.text
     );
     assert_eq!(errors[0]["errors"][0]["field"], "trl", "{}", reply.text);
     assert_eq!(errors[0]["external_ref"], "OLD-EXCHANGE-002");
     assert_eq!(errors[1]["errors"][0]["field"], "title", "{}", reply.text);
 
     let one = as_json(pretty(&line(&org, 5)));
+    let stream = import(
+        &server,
+        &operator,
+        format!("{}\n{}\n", pretty(&line(&org, 6)), pretty(&line(&org, 7))),
+        true,
+    );
+    assert_eq!(stream.body["created"], 2, "{}", stream.text);
     assert_eq!(one.body["created"], 1, "{}", one.text);
     let refs: Vec<String> = server
         .get("/api/v1/listings/export")
@@ -476,11 +490,18 @@ fn a_json_array_or_object_imports_as_its_items(db: &TestDatabase) {
         refs.iter()
             .map(String::as_str)
             .collect::<std::collections::BTreeSet<_>>(),
-        ["OLD-EXCHANGE-001", "OLD-EXCHANGE-004", "OLD-EXCHANGE-005"].into()
+        [
+            "OLD-EXCHANGE-001",
+            "OLD-EXCHANGE-004",
+            "OLD-EXCHANGE-005",
+            "OLD-EXCHANGE-006",
+            "OLD-EXCHANGE-007"
+        ]
+        .into()
     );
 
     // A document cut short is no JSON: one error says where, and nothing is stored.
-    let cut = pretty(&line(&org, 6));
+    let cut = pretty(&line(&org, 8));
     let broken = as_json(cut[..cut.len() - 2].to_owned());
     assert_eq!(broken.status, 200, "{}", broken.text);
     assert_eq!(
@@ -495,7 +516,11 @@ fn a_json_array_or_object_imports_as_its_items(db: &TestDatabase) {
     let message = broken.body["errors"][0]["errors"][0]["message"]
         .as_str()
         .unwrap();
-    assert!(message.contains("malformed JSON"), "{message}");
+    let last_line = cut.lines().count() - 1;
+    assert!(
+        message.contains("malformed JSON") && message.contains(&format!("line {last_line}")),
+        "{message}"
+    );
 }
 
 techex_store::on_both_backends!(

@@ -288,7 +288,7 @@ fn import(settings: &Settings, file: &std::path::Path, publish: bool) -> anyhow:
         println!("line {}: {}", error.line, problems.join("; "));
     }
     if report.failed > 0 {
-        bail!("{} line(s) were not imported", report.failed);
+        bail!("{} listing(s) were not imported", report.failed);
     }
     Ok(())
 }

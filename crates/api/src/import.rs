@@ -47,8 +47,7 @@ pub struct ImportReport {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LineError {
-    /// Where the listing is, from 1: its line of JSON Lines, or its place in a
-    /// JSON array.
+    /// The line of the input the listing starts on, from 1.
     pub line: usize,
     pub external_ref: Option<String>,
     #[schema(value_type = Vec<crate::problem::FieldErrorSchema>)]
@@ -114,32 +113,50 @@ pub fn import(
     Ok(report)
 }
 
-/// The listings of an import, numbered from 1: the items of a JSON array, or one
-/// object, when the whole text is one (laid out over any number of lines, as a
-/// JSON document usually is); otherwise its non-blank lines, as JSON Lines. A
-/// JSON Lines text of one line is the same one object either way.
+/// The listings of an import, each with the line it starts on: the JSON values of
+/// the text one after another — JSON Lines, or objects laid out over several lines
+/// each (as `jq .` writes them) — or the items of one JSON array. A text that is
+/// not such values is read line by line, so that the good lines of JSON Lines
+/// with a bad one are still imported.
 fn entries(text: &str) -> Vec<(usize, &str)> {
-    // The items' own text, not parsed values: each is checked as a line is,
+    // Items keep their own text, not parsed values: each is checked as a line is,
     // duplicate keys included.
-    if let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(text) {
-        return (1..).zip(items.into_iter().map(RawValue::get)).collect();
+    let values: Result<Vec<&RawValue>, _> = serde_json::Deserializer::from_str(text)
+        .into_iter::<&RawValue>()
+        .collect();
+    if let Ok(values) = values {
+        let items = match values.as_slice() {
+            [array] => serde_json::from_str::<Vec<&RawValue>>(array.get()).ok(),
+            _ => None,
+        };
+        let listings = items.unwrap_or(values).into_iter().map(RawValue::get);
+        return listings
+            .map(|listing| (line_at(text, listing), listing))
+            .collect();
     }
-    let whole = text.trim();
-    if whole.starts_with('{') && serde_json::from_str::<&RawValue>(whole).is_ok() {
-        return vec![(1, whole)];
-    }
-    // A document that is no JSON (cut short, a comma missing) is one entry, so that
-    // its one error says where, rather than one error for each of its lines. A
-    // pretty-printer opens a document with `[` or `{` alone on its line, which is
-    // never a line of JSON Lines.
-    if matches!(whole.lines().next().map(str::trim), Some("[" | "{")) {
-        return vec![(1, whole)];
-    }
-    text.lines()
+    let mut lines = text
+        .lines()
         .enumerate()
         .map(|(index, line)| (index + 1, line.trim()))
         .filter(|(_, line)| !line.is_empty())
-        .collect()
+        .peekable();
+    // A document that is no JSON (cut short, a comma missing) is one entry, so
+    // that its one error says where, rather than one error for each of its lines.
+    // A pretty-printer opens a document with `[` or `{` alone on its line, which
+    // is never a line of JSON Lines. The whole text is kept, so that the parser's
+    // position is the file's.
+    if let Some(&(first, "[" | "{")) = lines.peek() {
+        return vec![(first, text.trim_end())];
+    }
+    lines.collect()
+}
+
+/// The line of `text` that `part`, a slice of it, starts on.
+fn line_at(text: &str, part: &str) -> usize {
+    let offset = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+    text.get(..offset)
+        .map_or(0, |before| before.matches('\n').count())
+        + 1
 }
 
 fn external_ref_of(line: &str) -> Option<String> {
@@ -348,29 +365,40 @@ mod tests {
     use super::entries;
 
     #[test]
-    fn a_json_array_or_object_is_read_whole_and_anything_else_as_lines() {
+    fn json_values_are_read_whole_with_the_lines_they_start_on() {
         let array = "[\n  {\"a\": 1},\n  {\n    \"b\": [2, 3]\n  },\n  7\n]\n";
         assert_eq!(
             entries(array),
             [
-                (1, "{\"a\": 1}"),
-                (2, "{\n    \"b\": [2, 3]\n  }"),
-                (3, "7")
+                (2, "{\"a\": 1}"),
+                (3, "{\n    \"b\": [2, 3]\n  }"),
+                (6, "7")
             ]
         );
         let object = "\n{\n  \"a\": 1\n}\n";
-        assert_eq!(entries(object), [(1, "{\n  \"a\": 1\n}")]);
-        // JSON Lines keep their line numbers, blank lines included.
+        assert_eq!(entries(object), [(2, "{\n  \"a\": 1\n}")]);
+        // As `jq .` writes JSON Lines: one object after another, each on lines.
+        let stream = "{\n  \"a\": 1\n}\n{\n  \"b\": 2\n}\n";
+        assert_eq!(
+            entries(stream),
+            [(1, "{\n  \"a\": 1\n}"), (4, "{\n  \"b\": 2\n}")]
+        );
         let lines = "\n{\"a\": 1}\n\n  {\"b\": 2}  \n";
         assert_eq!(entries(lines), [(2, "{\"a\": 1}"), (4, "{\"b\": 2}")]);
         assert_eq!(entries("{\"a\": 1}"), [(1, "{\"a\": 1}")]);
-        // A document that is not JSON is one entry, refused as a whole; JSON Lines
-        // with a bad line are lines.
-        assert_eq!(entries("[\n{\"a\": 1,\n"), [(1, "[\n{\"a\": 1,")]);
+        assert_eq!(entries("[]"), []);
+        assert_eq!(entries(""), []);
+    }
+
+    #[test]
+    fn a_text_that_is_not_json_values_is_read_by_lines_or_as_one_broken_document() {
+        // JSON Lines with a bad line: the others are still entries.
         assert_eq!(
             entries("{\"a\": \n{\"b\": 2}"),
             [(1, "{\"a\":"), (2, "{\"b\": 2}")]
         );
-        assert_eq!(entries("[]"), []);
+        // A document cut short is one entry, from the start of the text, so that
+        // the parser's line and column are the file's.
+        assert_eq!(entries("\n[\n{\"a\": 1,\n"), [(2, "\n[\n{\"a\": 1,")]);
     }
 }

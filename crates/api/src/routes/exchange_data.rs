@@ -86,11 +86,11 @@ pub struct ImportQuery {
 }
 
 /// Imports listings from JSON Lines, or from a JSON array of them (operators). Good
-/// listings are imported, bad ones reported with their line numbers (places in
-/// an array); re-importing is idempotent on (organisation, external_ref).
+/// listings are imported, bad ones reported with the lines they start on;
+/// re-importing is idempotent on (organisation, external_ref).
 #[utoipa::path(post, path = "/api/v1/listings/import", tag = "listings", security(("bearer" = [])),
     params(ImportQuery),
-    request_body(description = "one listing per line (an ImportLine): owner_organisation_id, kind, external_ref and the listing fields; labelled application/json, the body may also be one JSON document: an ImportLine or an array of them, laid out in any way",
+    request_body(description = "one listing per line (an ImportLine): owner_organisation_id, kind, external_ref and the listing fields; the body may also be pretty-printed JSON: an ImportLine, ImportLines one after another, or an array of them",
         content(
             (String = "application/x-ndjson"),
             (String = "application/jsonl"),
