@@ -926,6 +926,40 @@ fn documented_lengths_are_the_ones_checked(db: &TestDatabase) {
                 .post(&format!("/api/v1/interests/{interest}/messages"))
                 .bearer(&x.institute)
                 .json(&json!({property: value})),
+            // The need's organisation declines a new interest in its need.
+            "InterestActionBody" => {
+                let need = s.publish(
+                    &x.enterprise,
+                    &x.operator,
+                    &listing_body("need", "Cần bơm nhiệt"),
+                );
+                let interest = s
+                    .post(&format!("/api/v1/listings/{need}/interests"))
+                    .bearer(&x.institute)
+                    .json(&json!({"message": "Chúng tôi có giải pháp."}))
+                    .body;
+                s.post(&format!(
+                    "/api/v1/interests/{}/decline",
+                    interest["id"].as_str().unwrap()
+                ))
+                .bearer(&x.enterprise)
+                .json(&json!({"version": interest["version"], "reason": "other", property: value}))
+            }
+            "BrokerBody" => {
+                let offer = s.publish(
+                    &x.institute,
+                    &x.operator,
+                    &listing_body("offer", "Máy sấy bơm nhiệt"),
+                );
+                let need = s.publish(
+                    &x.enterprise,
+                    &x.operator,
+                    &listing_body("need", "Cần máy sấy"),
+                );
+                s.post("/api/v1/interests/broker")
+                    .bearer(&x.operator)
+                    .json(&json!({"offer_id": offer, "need_id": need, property: value}))
+            }
             other => panic!("{other} states a length this test cannot send"),
         }
     };
@@ -982,13 +1016,18 @@ fn documented_lengths_are_the_ones_checked(db: &TestDatabase) {
                 taken(schema, property, (0..min).map(item).collect());
                 refused(schema, property, (0..min - 1).map(item).collect());
             }
-            if let Some(max) = bounds["items"]["maxLength"].as_u64().map(|n| n as usize) {
+            let item_bound = |key: &str| bounds["items"][key].as_u64().map(|n| n as usize);
+            if let Some(max) = item_bound("maxLength") {
                 taken(schema, property, json!([text(max)]));
                 refused(schema, property, json!([text(max + 1)]));
             }
+            if let Some(min) = item_bound("minLength") {
+                taken(schema, property, json!([text(min)]));
+                refused(schema, property, json!([text(min - 1)]));
+            }
         }
     }
-    assert!(checked >= 16, "only {checked} bounds were documented");
+    assert!(checked >= 18, "only {checked} bounds were documented");
 }
 
 /// Vietnamese letters, exactly `chars` characters (composed), each with two marks:

@@ -4,9 +4,10 @@
 //! end-to-end test `documented_lengths_are_the_ones_checked` sends each bound and
 //! one past it.
 //!
-//! The server counts characters of the trimmed NFC form, as a person would; JSON
-//! Schema counts code points of the text as sent. They agree for text typed in
-//! composed form, as keyboards type it.
+//! The server counts the characters of the trimmed NFC form without invisible
+//! ones, as a person would; JSON Schema counts code points as sent. They agree
+//! for text typed in composed form, as keyboards type it; otherwise a client's
+//! maximum is stricter than the server's, and its minimum looser.
 
 use techex_domain::interest::MAX_MESSAGE_CHARS;
 use techex_domain::listing::content::{
@@ -23,12 +24,12 @@ use utoipa::openapi::{OpenApi, RefOr};
 pub enum Bound {
     /// From `min` to `max` characters.
     Chars { min: usize, max: usize },
-    /// From `min` to `max` items, each of at most `chars` characters (at least one)
-    /// when they are free text.
+    /// From `min` to `max` items, each of `chars` characters (from, to) when they
+    /// are free text.
     Items {
         min: usize,
         max: usize,
-        chars: Option<usize>,
+        chars: Option<(usize, usize)>,
     },
 }
 
@@ -50,6 +51,16 @@ pub const LIMITS: &[(&str, &str, Bound)] = &[
     ("ListingPatch", "patent_numbers", PATENT_NUMBERS),
     ("ExpressBody", "message", MESSAGE),
     ("MessageBody", "body", MESSAGE),
+    ("BrokerBody", "message", MESSAGE),
+    // Required to decline, optional to close.
+    (
+        "InterestActionBody",
+        "message",
+        Bound::Chars {
+            min: 0,
+            max: MAX_MESSAGE_CHARS,
+        },
+    ),
 ];
 
 const TITLE: Bound = Bound::Chars {
@@ -76,12 +87,13 @@ const SECTORS: Bound = Bound::Items {
 const KEYWORDS: Bound = Bound::Items {
     min: 0,
     max: MAX_KEYWORDS,
-    chars: Some(MAX_KEYWORD_CHARS),
+    chars: Some((1, MAX_KEYWORD_CHARS)),
 };
+/// A blank patent number is left out rather than refused.
 const PATENT_NUMBERS: Bound = Bound::Items {
     min: 0,
     max: MAX_PATENT_NUMBERS,
-    chars: Some(MAX_PATENT_NUMBER_CHARS),
+    chars: Some((0, MAX_PATENT_NUMBER_CHARS)),
 };
 const MESSAGE: Bound = Bound::Chars {
     min: 1,
@@ -122,11 +134,11 @@ fn apply(schema: &mut Schema, bound: Bound) {
         (Schema::Array(list), Bound::Items { min, max, chars }) => {
             list.min_items = at_least(min);
             list.max_items = Some(max);
-            if let (Some(chars), ArrayItems::RefOrSchema(item)) = (chars, &mut list.items)
+            if let (Some((min, max)), ArrayItems::RefOrSchema(item)) = (chars, &mut list.items)
                 && let RefOr::T(Schema::Object(text)) = item.as_mut()
             {
-                text.min_length = Some(1);
-                text.max_length = Some(chars);
+                text.min_length = at_least(min);
+                text.max_length = Some(max);
             }
         }
         _ => {}
@@ -135,6 +147,7 @@ fn apply(schema: &mut Schema, bound: Bound) {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Value, json};
     use utoipa::OpenApi;
 
     use super::*;
@@ -142,19 +155,27 @@ mod tests {
     #[test]
     fn every_limit_is_in_the_document() {
         let document = serde_json::to_value(crate::openapi::ApiDoc::openapi()).unwrap();
+        // A minimum of 0 is no minimum.
+        let stated = |min: usize| if min > 0 { json!(min) } else { Value::Null };
         for (schema, property, bound) in LIMITS {
             let found = &document["components"]["schemas"][schema]["properties"][property];
-            let (key, max) = match bound {
-                Bound::Chars { max, .. } => ("maxLength", max),
-                Bound::Items { max, .. } => ("maxItems", max),
+            let (lengths, min, max) = match *bound {
+                Bound::Chars { min, max } => ((found, "minLength", "maxLength"), min, max),
+                Bound::Items { min, max, chars } => {
+                    if let Some((min, max)) = chars {
+                        assert_eq!(
+                            found["items"]["minLength"],
+                            stated(min),
+                            "{schema}.{property}"
+                        );
+                        assert_eq!(found["items"]["maxLength"], max, "{schema}.{property}");
+                    }
+                    ((found, "minItems", "maxItems"), min, max)
+                }
             };
-            assert_eq!(found[key], *max, "{schema}.{property}: {found}");
-            if let Bound::Items {
-                chars: Some(chars), ..
-            } = bound
-            {
-                assert_eq!(found["items"]["maxLength"], *chars, "{schema}.{property}");
-            }
+            let (found, min_key, max_key) = lengths;
+            assert_eq!(found[max_key], max, "{schema}.{property}: {found}");
+            assert_eq!(found[min_key], stated(min), "{schema}.{property}: {found}");
         }
     }
 }

@@ -110,6 +110,7 @@ async fn load_visible(
 #[serde(deny_unknown_fields)]
 pub struct ExpressBody {
     /// Why your organisation is interested; 1–4000 characters.
+    #[schema(required = true, value_type = String)]
     pub message: Option<String>,
     /// Optionally, your own published listing of the other kind that this answers.
     pub listing_id: Option<uuid::Uuid>,
@@ -386,6 +387,7 @@ interest_action!(
 #[serde(deny_unknown_fields)]
 pub struct MessageBody {
     /// 1–4000 characters.
+    #[schema(required = true, value_type = String)]
     pub body: Option<String>,
 }
 
