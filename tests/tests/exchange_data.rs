@@ -32,6 +32,14 @@ fn jsonl(lines: &[Value]) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
+/// What an import's answer counts: listings created, and refused.
+fn created_and_failed(reply: &techex_e2e::Reply) -> (Option<u64>, Option<u64>) {
+    (
+        reply.body["created"].as_u64(),
+        reply.body["failed"].as_u64(),
+    )
+}
+
 fn import(server: &Server, operator: &str, body: String, publish: bool) -> techex_e2e::Reply {
     server
         .post(&format!("/api/v1/listings/import?publish={publish}"))
@@ -51,10 +59,7 @@ fn ten_lines_with_three_bad_import_seven_and_name_the_bad_lines(db: &TestDatabas
     let reply = import(&server, &operator, body.clone(), true);
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
-        (
-            reply.body["created"].as_u64(),
-            reply.body["failed"].as_u64()
-        ),
+        created_and_failed(&reply),
         (Some(7), Some(3)),
         "{}",
         reply.text
@@ -332,10 +337,7 @@ fn a_repeated_key_or_the_importers_own_organisation_refuses_the_line(db: &TestDa
     let reply = import(&server, &operator, format!("{repeated}\n{body}"), true);
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
-        (
-            reply.body["created"].as_u64(),
-            reply.body["failed"].as_u64()
-        ),
+        created_and_failed(&reply),
         (Some(2), Some(2)),
         "{}",
         reply.text
@@ -441,10 +443,7 @@ fn a_json_array_or_object_imports_as_its_items(db: &TestDatabase) {
     let reply = as_json(array.clone());
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
-        (
-            reply.body["created"].as_u64(),
-            reply.body["failed"].as_u64()
-        ),
+        created_and_failed(&reply),
         (Some(2), Some(2)),
         "{}",
         reply.text
@@ -505,10 +504,7 @@ fn a_json_array_or_object_imports_as_its_items(db: &TestDatabase) {
     let broken = as_json(cut[..cut.len() - 2].to_owned());
     assert_eq!(broken.status, 200, "{}", broken.text);
     assert_eq!(
-        (
-            broken.body["created"].as_u64(),
-            broken.body["failed"].as_u64()
-        ),
+        created_and_failed(&broken),
         (Some(0), Some(1)),
         "{}",
         broken.text

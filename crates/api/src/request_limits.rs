@@ -53,32 +53,17 @@ pub const LIMITS: &[(&str, &str, Bound)] = &[
     ("MessageBody", "body", MESSAGE),
     ("BrokerBody", "message", MESSAGE),
     // Required to decline, optional to close.
-    (
-        "InterestActionBody",
-        "message",
-        Bound::Chars {
-            min: 0,
-            max: MAX_MESSAGE_CHARS,
-        },
-    ),
+    ("InterestActionBody", "message", chars(0, MAX_MESSAGE_CHARS)),
 ];
 
-const TITLE: Bound = Bound::Chars {
-    min: MIN_TITLE_CHARS,
-    max: MAX_TITLE_CHARS,
-};
-const SUMMARY: Bound = Bound::Chars {
-    min: 0,
-    max: MAX_SUMMARY_CHARS,
-};
-const DESCRIPTION: Bound = Bound::Chars {
-    min: 0,
-    max: MAX_DESCRIPTION_CHARS,
-};
-const EXTERNAL_REF: Bound = Bound::Chars {
-    min: 0,
-    max: MAX_EXTERNAL_REF_CHARS,
-};
+const fn chars(min: usize, max: usize) -> Bound {
+    Bound::Chars { min, max }
+}
+
+const TITLE: Bound = chars(MIN_TITLE_CHARS, MAX_TITLE_CHARS);
+const SUMMARY: Bound = chars(0, MAX_SUMMARY_CHARS);
+const DESCRIPTION: Bound = chars(0, MAX_DESCRIPTION_CHARS);
+const EXTERNAL_REF: Bound = chars(0, MAX_EXTERNAL_REF_CHARS);
 const SECTORS: Bound = Bound::Items {
     min: 1,
     max: MAX_SECTORS,
@@ -95,10 +80,7 @@ const PATENT_NUMBERS: Bound = Bound::Items {
     max: MAX_PATENT_NUMBERS,
     chars: Some((0, MAX_PATENT_NUMBER_CHARS)),
 };
-const MESSAGE: Bound = Bound::Chars {
-    min: 1,
-    max: MAX_MESSAGE_CHARS,
-};
+const MESSAGE: Bound = chars(1, MAX_MESSAGE_CHARS);
 
 /// Writes [`LIMITS`] into the document's schemas.
 pub struct RequestLimits;
