@@ -68,7 +68,7 @@ enum Command {
     /// Serve a demo exchange: the labelled set published, an account for each role
     /// (its own SQLite database under <data-dir>/demo)
     Demo,
-    /// Import listings from a JSON Lines file (`-` for standard input), as
+    /// Import listings from a JSON Lines or JSON array file (`-` for standard input), as
     /// POST /api/v1/listings/import does, as the deployment's administrator: any
     /// organisation's listings load, the exchange's own included
     Import {
