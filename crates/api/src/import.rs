@@ -1,7 +1,7 @@
-//! Bulk import of listings from JSON Lines (or one JSON array), shared by `POST /api/v1/listings/import`
-//! and `techex import FILE`. Each line is a listing with `owner_organisation_id`,
-//! `external_ref`, `kind` and the content fields (the format `GET
-//! /api/v1/listings/export?format=jsonl` writes).
+//! Bulk import of listings from JSON Lines (or one JSON array), shared by
+//! `POST /api/v1/listings/import` and `techex import FILE`. Each line is a listing
+//! with `owner_organisation_id`, `external_ref`, `kind` and the content fields
+//! (the format `GET /api/v1/listings/export?format=jsonl` writes).
 //!
 //! Each line is its own transaction: good lines are imported while bad ones are
 //! reported with their line numbers. Importing is idempotent on (organisation,
@@ -129,9 +129,21 @@ fn entries(text: &str) -> Vec<(usize, &str)> {
             [array] => serde_json::from_str::<Vec<&RawValue>>(array.get()).ok(),
             _ => None,
         };
-        let listings = items.unwrap_or(values).into_iter().map(RawValue::get);
-        return listings
-            .map(|listing| (line_at(text, listing), listing))
+        // Lines are counted on from the previous listing, not from the start: a
+        // large import holds thousands of listings.
+        let (mut line, mut counted) = (1, 0);
+        return items
+            .unwrap_or(values)
+            .into_iter()
+            .map(RawValue::get)
+            .map(|listing| {
+                let offset = offset_in(text, listing);
+                line += text
+                    .get(counted..offset)
+                    .map_or(0, |gap| gap.matches('\n').count());
+                counted = offset;
+                (line, listing)
+            })
             .collect();
     }
     let mut lines = text
@@ -151,12 +163,9 @@ fn entries(text: &str) -> Vec<(usize, &str)> {
     lines.collect()
 }
 
-/// The line of `text` that `part`, a slice of it, starts on.
-fn line_at(text: &str, part: &str) -> usize {
-    let offset = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-    text.get(..offset)
-        .map_or(0, |before| before.matches('\n').count())
-        + 1
+/// Where in `text` its slice `part` starts, in bytes.
+fn offset_in(text: &str, part: &str) -> usize {
+    (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
 }
 
 fn external_ref_of(line: &str) -> Option<String> {
