@@ -879,19 +879,21 @@ fn documented_lengths_are_the_ones_checked(db: &TestDatabase) {
         .as_str()
         .unwrap()
         .to_owned();
-    let need = s.publish(
-        &x.enterprise,
-        &x.operator,
-        &listing_body("need", "Cần xử lý nước thải"),
-    );
-    let interest = s
-        .post(&format!("/api/v1/listings/{need}/interests"))
-        .bearer(&x.institute)
-        .json(&json!({"message": "Chúng tôi có giải pháp."}))
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    // A new published need of the enterprise, and the institute's interest in one.
+    let new_need = || {
+        s.publish(
+            &x.enterprise,
+            &x.operator,
+            &listing_body("need", "Cần xử lý nước thải"),
+        )
+    };
+    let interest_in = |need: &str| {
+        s.post(&format!("/api/v1/listings/{need}/interests"))
+            .bearer(&x.institute)
+            .json(&json!({"message": "Chúng tôi có giải pháp."}))
+            .body
+    };
+    let interest = interest_in(&new_need())["id"].as_str().unwrap().to_owned();
     // Sends `property: value` in a body of `schema` that is otherwise valid.
     let send = |schema: &str, property: &str, value: Value| -> techex_e2e::Reply {
         match schema {
@@ -912,32 +914,17 @@ fn documented_lengths_are_the_ones_checked(db: &TestDatabase) {
             }
             // An organisation expresses interest in a listing once: a new one
             // each time.
-            "ExpressBody" => {
-                let need = s.publish(
-                    &x.enterprise,
-                    &x.operator,
-                    &listing_body("need", "Cần máy sấy"),
-                );
-                s.post(&format!("/api/v1/listings/{need}/interests"))
-                    .bearer(&x.institute)
-                    .json(&json!({property: value}))
-            }
+            "ExpressBody" => s
+                .post(&format!("/api/v1/listings/{}/interests", new_need()))
+                .bearer(&x.institute)
+                .json(&json!({property: value})),
             "MessageBody" => s
                 .post(&format!("/api/v1/interests/{interest}/messages"))
                 .bearer(&x.institute)
                 .json(&json!({property: value})),
             // The need's organisation declines a new interest in its need.
             "InterestActionBody" => {
-                let need = s.publish(
-                    &x.enterprise,
-                    &x.operator,
-                    &listing_body("need", "Cần bơm nhiệt"),
-                );
-                let interest = s
-                    .post(&format!("/api/v1/listings/{need}/interests"))
-                    .bearer(&x.institute)
-                    .json(&json!({"message": "Chúng tôi có giải pháp."}))
-                    .body;
+                let interest = interest_in(&new_need());
                 s.post(&format!(
                     "/api/v1/interests/{}/decline",
                     interest["id"].as_str().unwrap()
@@ -951,14 +938,9 @@ fn documented_lengths_are_the_ones_checked(db: &TestDatabase) {
                     &x.operator,
                     &listing_body("offer", "Máy sấy bơm nhiệt"),
                 );
-                let need = s.publish(
-                    &x.enterprise,
-                    &x.operator,
-                    &listing_body("need", "Cần máy sấy"),
-                );
                 s.post("/api/v1/interests/broker")
                     .bearer(&x.operator)
-                    .json(&json!({"offer_id": offer, "need_id": need, property: value}))
+                    .json(&json!({"offer_id": offer, "need_id": new_need(), property: value}))
             }
             other => panic!("{other} states a length this test cannot send"),
         }
