@@ -32,12 +32,18 @@ fn jsonl(lines: &[Value]) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
-/// What an import's answer counts: listings created, and refused.
-fn created_and_failed(reply: &techex_e2e::Reply) -> (Option<u64>, Option<u64>) {
-    (
-        reply.body["created"].as_u64(),
-        reply.body["failed"].as_u64(),
-    )
+/// That an import answered, having created `created` listings and refused `failed`.
+fn assert_counted(reply: &techex_e2e::Reply, created: u64, failed: u64) {
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        (
+            reply.body["created"].as_u64(),
+            reply.body["failed"].as_u64()
+        ),
+        (Some(created), Some(failed)),
+        "{}",
+        reply.text
+    );
 }
 
 fn import(server: &Server, operator: &str, body: String, publish: bool) -> techex_e2e::Reply {
@@ -57,13 +63,7 @@ fn ten_lines_with_three_bad_import_seven_and_name_the_bad_lines(db: &TestDatabas
     body.push_str("\n   \n"); // blank lines are skipped
 
     let reply = import(&server, &operator, body.clone(), true);
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(
-        created_and_failed(&reply),
-        (Some(7), Some(3)),
-        "{}",
-        reply.text
-    );
+    assert_counted(&reply, 7, 3);
     let errors = reply.body["errors"].as_array().unwrap();
     let lines_named: Vec<u64> = errors.iter().map(|e| e["line"].as_u64().unwrap()).collect();
     assert_eq!(lines_named, [3, 6, 9]);
@@ -335,13 +335,7 @@ fn a_repeated_key_or_the_importers_own_organisation_refuses_the_line(db: &TestDa
     );
     let body = jsonl(&[line(&own, 2), line(&org, 3), line(&partner, 4)]);
     let reply = import(&server, &operator, format!("{repeated}\n{body}"), true);
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(
-        created_and_failed(&reply),
-        (Some(2), Some(2)),
-        "{}",
-        reply.text
-    );
+    assert_counted(&reply, 2, 2);
     let errors = &reply.body["errors"];
     assert_eq!(errors[0]["line"], 1);
     assert_eq!(errors[0]["errors"][0]["field"], "title", "{}", reply.text);
@@ -441,13 +435,7 @@ fn a_json_array_or_object_imports_as_its_items(db: &TestDatabase) {
             .raw("application/json", body)
     };
     let reply = as_json(array.clone());
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(
-        created_and_failed(&reply),
-        (Some(2), Some(2)),
-        "{}",
-        reply.text
-    );
+    assert_counted(&reply, 2, 2);
     let errors = &reply.body["errors"];
     let line_of = |item: &str| array[..array.find(item).unwrap()].matches('\n').count() + 1;
     assert_eq!(
@@ -502,13 +490,7 @@ fn a_json_array_or_object_imports_as_its_items(db: &TestDatabase) {
     // A document cut short is no JSON: one error says where, and nothing is stored.
     let cut = pretty(&line(&org, 8));
     let broken = as_json(cut[..cut.len() - 2].to_owned());
-    assert_eq!(broken.status, 200, "{}", broken.text);
-    assert_eq!(
-        created_and_failed(&broken),
-        (Some(0), Some(1)),
-        "{}",
-        broken.text
-    );
+    assert_counted(&broken, 0, 1);
     let message = broken.body["errors"][0]["errors"][0]["message"]
         .as_str()
         .unwrap();
