@@ -94,9 +94,12 @@ pub fn stemmed_terms(text: &str) -> Vec<String> {
 /// reading the text again.
 pub fn stems_of(words: &[Word]) -> Vec<String> {
     // A folded word holds no whitespace: each is one token of the joined text.
+    // Each word is stemmed once: its stem is the same at every occurrence, and
+    // the stems keep the order of their first.
+    let mut seen = HashSet::new();
     let content: Vec<&str> = words
         .iter()
-        .filter(|w| !w.stop)
+        .filter(|w| !w.stop && seen.insert(w.folded.as_str()))
         .map(|w| w.folded.as_str())
         .collect();
     let joined = content.join(" ");
@@ -240,22 +243,22 @@ pub fn terms_of(all: &[Word], max_words: usize, max_bigrams: usize) -> (Vec<Stri
     // A text of function words only (`the`, `co khi`) is searched for them, and
     // for their pairs.
     let only_function_words = all.iter().all(|w| w.stop);
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::new();
     let content: Vec<String> = all
         .iter()
         .filter(|w| only_function_words || !w.stop)
-        .map(|w| &w.folded)
+        .map(|w| w.folded.as_str())
         .filter(|t| t.chars().count() > 1 || t.chars().all(|c| c.is_ascii_digit()))
-        .filter(|t| seen.insert((*t).clone()))
+        .filter(|t| seen.insert(*t))
         .take(max_words)
-        .cloned()
+        .map(str::to_owned)
         .collect();
     let pairs = if only_function_words {
         bigrams(all)
     } else {
         content_bigrams(all)
     };
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::new();
     let pairs: Vec<String> = pairs
         .into_iter()
         .filter(|b| seen.insert(b.clone()))
