@@ -15,7 +15,7 @@
 //!   are; 0.5 when unknown or in different currencies;
 //! - `region`: 1 in the same province, 0.5 in the same region.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use tantivy::columnar::{Column, StrColumn};
@@ -180,8 +180,16 @@ pub fn find_matches(
             .sum();
         scored.push((score, address, facts, text));
     }
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    scored.truncate(limit);
+    // Best first, equal scores in index order. Only the returned few are sorted:
+    // a candidate carries its facts, and sorting hundreds moved them all.
+    let order = |a: &(f32, DocAddress, Facts, f32), b: &(f32, DocAddress, Facts, f32)| {
+        b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1))
+    };
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit, order);
+        scored.truncate(limit);
+    }
+    scored.sort_unstable_by(order);
     let shared_terms = SourceTerms {
         telling: &telling,
         words: &words[..words.len().min(200)],
@@ -665,9 +673,9 @@ impl SourceTerms<'_> {
             .chain(&candidate.keywords)
             .map(|field| analysis::words(field))
             .collect();
-        let candidate_words: BTreeSet<&str> =
+        let candidate_words: HashSet<&str> =
             fields.iter().flatten().map(|w| w.folded.as_str()).collect();
-        let candidate_pairs: BTreeSet<String> = fields
+        let candidate_pairs: HashSet<String> = fields
             .iter()
             .flat_map(|field| analysis::content_bigrams(field))
             .collect();
@@ -736,7 +744,7 @@ impl SourceTerms<'_> {
             })
         };
         let mut matched: Vec<String> = Vec::with_capacity(SHOWN);
-        let mut covered: BTreeSet<String> = BTreeSet::new();
+        let mut covered: HashSet<String> = HashSet::new();
         let mut push = |term: String, matched: &mut Vec<String>| {
             // A word or pair already shown within a pair or phrase adds nothing.
             if matched.len() == SHOWN || covered.contains(&term) {
@@ -774,11 +782,16 @@ impl SourceTerms<'_> {
         }
         // A term shown before a phrase that holds it (`nuoc thai`, then `xu ly
         // nuoc thai`) adds nothing either.
-        let within = |term: &str, other: &str| {
-            other != term && format!(" {other} ").contains(&format!(" {term} "))
+        let runs: Vec<Vec<&str>> = matched.iter().map(|t| t.split(' ').collect()).collect();
+        let within = |run: &[&str], other: &[&str]| {
+            run.len() < other.len() && other.windows(run.len()).any(|part| part == run)
         };
-        let shown = matched.clone();
-        matched.retain(|term| !shown.iter().any(|other| within(term, other)));
+        let mut kept = runs
+            .iter()
+            .map(|run| !runs.iter().any(|other| within(run, other)))
+            .collect::<Vec<_>>()
+            .into_iter();
+        matched.retain(|_| kept.next().unwrap_or(true));
         matched
     }
 }
