@@ -95,7 +95,7 @@ pub fn stemmed_terms(text: &str) -> Vec<String> {
 pub fn stems_of(words: &[Word]) -> Vec<String> {
     // A folded word holds no whitespace: each is one token of the joined text.
     // Each word is stemmed once: its stem is the same at every occurrence, and
-    // the stems keep the order of their first.
+    // the stems keep the order of their first occurrence.
     let mut seen = HashSet::new();
     let content: Vec<&str> = words
         .iter()
