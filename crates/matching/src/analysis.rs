@@ -1,7 +1,9 @@
 //! Text analysis shared by indexing and querying, so both sides agree on terms.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashSet, HashSetExt};
 use std::sync::LazyLock;
 
 use tantivy::tokenizer::{

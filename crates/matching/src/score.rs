@@ -15,7 +15,9 @@
 //!   are; 0.5 when unknown or in different currencies;
 //! - `region`: 1 in the same province, 0.5 in the same region.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use serde::{Deserialize, Serialize};
 use tantivy::columnar::{Column, StrColumn};
