@@ -33,7 +33,7 @@ use crate::document::IndexedListing;
 use crate::glossary::Translations;
 use crate::index::{IndexResult, ListingIndex};
 use crate::search::{SearchFilters, TRANSLATION_WEIGHT, any_of, filter_clauses, grouped_terms};
-use crate::word_groups::{GroupedTerm, WordGroupsQuery};
+use crate::word_groups::WordGroupsQuery;
 
 /// How much each component counts. Defaults sum to 1; configurable.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -283,39 +283,9 @@ fn salient_query(
         &rarest(&translations.pairs, fields.bigrams, SALIENT_BIGRAMS),
         TRANSLATION_WEIGHT,
     ));
-    score_only_common(searcher, &mut terms);
     let query =
         (!terms.is_empty()).then(|| Box::new(WordGroupsQuery::new(terms, 1)) as Box<dyn Query>);
     (query, pairs.into_iter().chain(words).collect())
-}
-
-/// How many listings the rarest terms of a match's query must reach before the
-/// commoner ones stop finding candidates of their own: four times the candidates
-/// wanted, so that the best of them are chosen from many.
-const DRIVING_LISTINGS: u64 = 4 * TEXT_CANDIDATES as u64;
-
-/// Makes the query's commonest terms score-only, as the common-terms query of
-/// Lucene and Elasticsearch does: the rarest terms, up to those that together
-/// occur in [`DRIVING_LISTINGS`] listings, find the candidates, and the others
-/// (`treatment`, `xu_ly`) only add to their scores. A listing that shares no
-/// more with the source than its commonest words is no candidate while enough
-/// share its rarer ones: it would seldom score high enough to be one of the best,
-/// and finding it meant reading the longest postings whole. In a small exchange the
-/// rarest terms never reach that many listings, and every term finds candidates.
-fn score_only_common(searcher: &tantivy::Searcher, terms: &mut [GroupedTerm]) {
-    let mut by_listings: Vec<(u64, usize)> = terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (searcher.doc_freq(&t.term).unwrap_or(0), i))
-        .collect();
-    by_listings.sort_unstable();
-    let mut reached = 0;
-    for (listings, i) in by_listings {
-        if reached >= DRIVING_LISTINGS {
-            terms[i].groups = 0;
-        }
-        reached += listings;
-    }
 }
 
 /// Listings that share a sector with the source, and when there are too few, its
@@ -940,53 +910,5 @@ mod tests {
         let candidate = offer("Máy sấy", sentence);
         let terms = shown(sentence, "vi", &["nong_san", "bom_nhiet"], &candidate);
         assert_eq!(terms, ["nong san", "may say bom nhiet"]);
-    }
-
-    #[test]
-    fn the_commonest_terms_only_score_once_the_rarer_reach_enough_listings() {
-        use tantivy::schema::{Schema, TEXT};
-        let mut schema = Schema::builder();
-        let text = schema.add_text_field("text", TEXT);
-        let index = tantivy::Index::create_in_ram(schema.build());
-        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
-        let per_word = [
-            ("hiem", 5_u64),
-            ("vua", 700),
-            ("pho", 900),
-            ("chung", 2_000),
-        ];
-        for (word, listings) in per_word {
-            for _ in 0..listings {
-                writer.add_document(tantivy::doc!(text => word)).unwrap();
-            }
-        }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
-        let terms = |words: &[&str]| -> Vec<GroupedTerm> {
-            words
-                .iter()
-                .map(|w| GroupedTerm {
-                    term: Term::from_field_text(text, w),
-                    boost: 1.0,
-                    groups: GroupedTerm::group(0),
-                })
-                .collect()
-        };
-        let finding = |terms: &[GroupedTerm]| -> Vec<String> {
-            terms
-                .iter()
-                .filter(|t| t.groups != 0)
-                .filter_map(|t| t.term.value().as_str().map(str::to_owned))
-                .collect()
-        };
-        // `hiem` and `vua` reach 705 listings: the commoner two only score.
-        let mut all = terms(&["chung", "vua", "hiem", "pho"]);
-        score_only_common(&searcher, &mut all);
-        assert_eq!(finding(&all), ["vua", "hiem"]);
-        assert_eq!(all.len(), 4, "every term still scores");
-        // Rare terms alone never reach that many: every term finds candidates.
-        let mut few = terms(&["hiem", "chung"]);
-        score_only_common(&searcher, &mut few);
-        assert_eq!(finding(&few), ["hiem", "chung"]);
     }
 }
