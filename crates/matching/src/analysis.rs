@@ -2,10 +2,9 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-
-use foldhash::{HashSet, HashSetExt};
 use std::sync::LazyLock;
 
+use foldhash::{HashSet, HashSetExt};
 use tantivy::tokenizer::{
     Language, RemoveLongFilter, Stemmer, TextAnalyzer, TokenizerManager, WhitespaceTokenizer,
 };
