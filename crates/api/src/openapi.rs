@@ -93,7 +93,8 @@ use crate::{routes, vocabularies};
         routes::organisations::update,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
-    modifiers(&BearerAuth, &PatchIsPartial, &ClientContract, &Vocabularies, &RequestLimits),
+    // The limits first: the patch schema copies the request's bounded properties.
+    modifiers(&BearerAuth, &RequestLimits, &PatchIsPartial, &ClientContract, &Vocabularies),
     tags(
         (name = "auth", description = "Registration, login and the signed-in account"),
         (name = "organisations", description = "Organisations and their verification"),
