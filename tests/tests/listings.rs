@@ -955,13 +955,12 @@ fn documented_lengths_are_the_ones_checked(db: &TestDatabase) {
     };
     let refused = |schema: &str, property: &str, value: Value| {
         let reply = send(schema, property, value);
-        let problem = reply.assert_problem(400, "validation");
+        reply.assert_problem(400, "validation");
         assert!(
-            problem["errors"]
-                .as_array()
-                .unwrap()
+            reply
+                .error_fields()
                 .iter()
-                .any(|e| e["field"].as_str().unwrap().starts_with(property)),
+                .any(|field| field.starts_with(property)),
             "{schema}.{property}: {}",
             reply.text
         );
