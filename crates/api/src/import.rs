@@ -126,7 +126,9 @@ fn entries(text: &str) -> Vec<(usize, &str)> {
         .collect();
     if let Ok(values) = values {
         let items = match values.as_slice() {
-            [array] => serde_json::from_str::<Vec<&RawValue>>(array.get()).ok(),
+            [array] if array.get().starts_with('[') => {
+                serde_json::from_str::<Vec<&RawValue>>(array.get()).ok()
+            }
             _ => None,
         };
         // Lines are counted on from the previous listing, not from the start: a
