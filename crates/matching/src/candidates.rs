@@ -8,12 +8,15 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeSet, BinaryHeap};
 
+use std::ops::Range;
 use tantivy::query::{EnableScoring, Query};
-use tantivy::{DocAddress, DocSet, Score, Searcher, TERMINATED};
+
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
 /// The `limit` best-scoring listings of `query` among those matching `filter`,
 /// best first (equal scores in index order), as tantivy's top-k collector ranks
-/// them.
+/// them. Only the documents `within` gives for a segment are read: every listing
+/// the filter allows must be in that range.
 ///
 /// The filter is looked up only for a listing that would enter the best so far,
 /// rather than intersected with the query: the filter of a match (the other kind)
@@ -24,6 +27,7 @@ pub fn top_scoring(
     searcher: &Searcher,
     query: &dyn Query,
     filter: &dyn Query,
+    within: impl Fn(&SegmentReader) -> tantivy::Result<Range<DocId>>,
     limit: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     if limit == 0 {
@@ -33,11 +37,18 @@ pub fn top_scoring(
     let filter = filter.weight(EnableScoring::disabled_from_searcher(searcher))?;
     let mut best: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(limit + 1);
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let range = within(segment)?;
+        if range.is_empty() {
+            continue;
+        }
         let mut scorer = weight.scorer(segment, 1.0)?;
         let mut allowed = filter.scorer(segment, 1.0)?;
         let alive = segment.alive_bitset();
         let mut doc = scorer.doc();
-        while doc != TERMINATED {
+        if doc < range.start {
+            doc = scorer.seek(range.start);
+        }
+        while doc < range.end {
             let score = scorer.score();
             let better = match best.peek() {
                 Some(Reverse(worst)) if best.len() == limit => score > worst.score,
@@ -207,14 +218,35 @@ mod tests {
                 let expected = searcher
                     .search(&filtered, &TopDocs::with_limit(limit).order_by_score())
                     .unwrap();
-                let found = top_scoring(&searcher, &query, filter.as_ref(), limit).unwrap();
+                let whole = |segment: &SegmentReader| Ok(0..segment.max_doc());
+                let found = top_scoring(&searcher, &query, filter.as_ref(), whole, limit).unwrap();
                 assert_eq!(found, expected, "{words:?}, {limit}");
+                // Within a range of each segment: the best of those in it.
+                let all = searcher
+                    .search(&filtered, &TopDocs::with_limit(10_000).order_by_score())
+                    .unwrap();
+                let range = 500..1_500;
+                let expected: Vec<(Score, DocAddress)> = all
+                    .into_iter()
+                    .filter(|(_, address)| range.contains(&address.doc_id))
+                    .take(limit)
+                    .collect();
+                let within = |_: &SegmentReader| Ok(range.clone());
+                let found = top_scoring(&searcher, &query, filter.as_ref(), within, limit).unwrap();
+                assert_eq!(found, expected, "{words:?}, {limit}, within {range:?}");
             }
         }
+        let whole = |segment: &SegmentReader| Ok(0..segment.max_doc());
         assert!(
-            top_scoring(&searcher, &BooleanQuery::new(vec![]), filter.as_ref(), 5)
-                .unwrap()
-                .is_empty()
+            top_scoring(
+                &searcher,
+                &BooleanQuery::new(vec![]),
+                filter.as_ref(),
+                whole,
+                5
+            )
+            .unwrap()
+            .is_empty()
         );
     }
 

@@ -2,6 +2,7 @@
 //! carries the last applied outbox sequence as its payload, so after a crash the
 //! indexer knows exactly where to resume.
 
+use std::ops::Range;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -15,8 +16,10 @@ use tantivy::schema::{
 };
 
 use tantivy::{
-    Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
+    DocId, DocSet, Index, IndexReader, IndexSettings, IndexSortByField, IndexWriter, Order,
+    ReloadPolicy, Searcher, SegmentReader, TantivyDocument, Term,
 };
+use techex_domain::listing::ListingKind;
 use techex_domain::taxonomy::Taxonomy;
 
 use crate::analysis::{self, BIGRAMS, FOLDED, STEMMED};
@@ -41,6 +44,10 @@ pub type IndexResult<T> = Result<T, IndexError>;
 pub struct Fields {
     pub id: Field,
     pub kind: Field,
+    /// The kind as a number, by which each segment's documents are sorted: the
+    /// listings of one kind are a contiguous range of document ids
+    /// ([`ListingIndex::kind_range`]).
+    pub kind_order: Field,
     pub owner: Field,
     pub language: Field,
     pub province: Field,
@@ -84,6 +91,7 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: builder.add_text_field("id", STRING | STORED),
         kind: builder.add_text_field("kind", STRING | STORED),
+        kind_order: builder.add_u64_field(KIND_ORDER, FAST),
         owner: builder.add_text_field("owner", STRING),
         language: builder.add_text_field("language", STRING),
         province: builder.add_text_field("province", STRING | FAST),
@@ -108,6 +116,16 @@ fn schema() -> (Schema, Fields) {
         profile: builder.add_text_field("profile", STORED),
     };
     (builder.build(), fields)
+}
+
+/// The fast field the index is sorted by.
+const KIND_ORDER: &str = "kind_order";
+
+fn kind_order(kind: ListingKind) -> u64 {
+    match kind {
+        ListingKind::Offer => 0,
+        ListingKind::Need => 1,
+    }
 }
 
 /// Days since the epoch, for date filters on fast fields.
@@ -214,6 +232,35 @@ impl ListingIndex {
     }
 
     /// The shipped glossary unless [`Self::with_glossary`] gave another.
+    /// The documents of `kind` in a segment of this index: a contiguous range,
+    /// because every segment is sorted by kind (`settings`), so that a match reads
+    /// the postings of the other kind's range only, about half of them. Deleted
+    /// documents are in the range.
+    pub fn kind_range(
+        &self,
+        segment: &SegmentReader,
+        kind: ListingKind,
+    ) -> tantivy::Result<Range<DocId>> {
+        let sorted = self
+            .index
+            .settings()
+            .sort_by_field
+            .as_ref()
+            .is_some_and(|sort| sort.field == KIND_ORDER && sort.order == Order::Asc);
+        if !sorted {
+            return Ok(0..segment.max_doc());
+        }
+        let term = Term::from_field_text(self.fields.kind, kind.as_str());
+        let Some(postings) = segment
+            .inverted_index(self.fields.kind)?
+            .read_postings(&term, IndexRecordOption::Basic)?
+        else {
+            return Ok(0..0);
+        };
+        let first = postings.doc();
+        Ok(first..first.saturating_add(postings.doc_freq()))
+    }
+
     pub fn glossary(&self) -> &Glossary {
         &self.glossary
     }
@@ -246,6 +293,7 @@ impl ListingIndex {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &listing.id);
         doc.add_text(f.kind, listing.kind.as_str());
+        doc.add_u64(f.kind_order, kind_order(listing.kind));
         doc.add_text(f.owner, &listing.owner);
         doc.add_text(f.language, &listing.language);
         doc.add_facet(f.facets, Facet::from_path(["kind", listing.kind.as_str()]));
@@ -388,11 +436,16 @@ impl ListingIndex {
 /// then read without decompressing their block again. 16 MiB of 4 KiB blocks.
 const DOC_STORE_CACHE_BLOCKS: usize = 4096;
 
-/// Settings of a new index. Stored documents are compressed in blocks of 4 KiB
+/// Settings of a new index. Documents are sorted by kind, offers first
+/// ([`ListingIndex::kind_range`]). Stored documents are compressed in blocks of 4 KiB
 /// (tantivy's default is 16 KiB): a search reads ten scattered documents, and each
 /// read decompresses its whole block.
 fn settings() -> IndexSettings {
     IndexSettings {
+        sort_by_field: Some(IndexSortByField {
+            field: KIND_ORDER.to_owned(),
+            order: Order::Asc,
+        }),
         docstore_blocksize: 4096,
         ..IndexSettings::default()
     }

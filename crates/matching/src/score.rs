@@ -140,9 +140,13 @@ pub fn find_matches(
     if let Some(text) = salient {
         // The filters are no part of the score: the text value is the text's own
         // relevance.
-        for (score, address) in
-            candidates::top_scoring(&searcher, text.as_ref(), &allowed, TEXT_CANDIDATES)?
-        {
+        for (score, address) in candidates::top_scoring(
+            &searcher,
+            text.as_ref(),
+            &allowed,
+            |segment| index.kind_range(segment, source.other_kind()),
+            TEXT_CANDIDATES,
+        )? {
             text_scores.insert(address, score);
         }
     }

@@ -735,3 +735,72 @@ fn merging_segments_keeps_every_listing_and_the_outbox_position() {
     assert_eq!(index.index().searchable_segment_ids().unwrap().len(), 1);
     assert_eq!(index.num_docs(), 3);
 }
+
+/// Each segment's listings of one kind, read from their stored `kind`.
+fn kinds_of_segment(index: &ListingIndex, segment: u32) -> Vec<String> {
+    use tantivy::schema::Value;
+    let searcher = index.searcher();
+    let max_doc = searcher.segment_reader(segment).max_doc();
+    (0..max_doc)
+        .map(|doc| {
+            let stored: tantivy::TantivyDocument = searcher
+                .doc(tantivy::DocAddress::new(segment, doc))
+                .unwrap();
+            stored
+                .get_first(index.fields().kind)
+                .and_then(|v| v.as_str())
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn each_segment_holds_each_kind_as_one_range_before_and_after_merging() {
+    let index = ListingIndex::in_memory().unwrap();
+    // Needs and offers interleaved, over three commits, with some replaced.
+    for n in 0..30 {
+        let kind = if n % 3 == 0 {
+            ListingKind::Need
+        } else {
+            ListingKind::Offer
+        };
+        let id = format!("l{}", n % 25);
+        index
+            .upsert(&listing(
+                &id,
+                kind,
+                "x",
+                "Vật liệu nano",
+                "nano bạc",
+                &["2.10"],
+            ))
+            .unwrap();
+        if n % 10 == 9 {
+            index.commit(n).unwrap();
+        }
+    }
+    let check = |index: &ListingIndex| {
+        let searcher = index.searcher();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let kinds = kinds_of_segment(index, ord as u32);
+            for kind in [ListingKind::Offer, ListingKind::Need] {
+                let range = index.kind_range(segment, kind).unwrap();
+                let expected: Vec<usize> = (0..kinds.len())
+                    .filter(|doc| kinds[*doc] == kind.as_str())
+                    .collect();
+                assert!(!expected.is_empty(), "segment {ord} has {kind:?}");
+                assert_eq!(
+                    range.map(|doc| doc as usize).collect::<Vec<_>>(),
+                    expected,
+                    "segment {ord}, {kind:?}"
+                );
+            }
+        }
+    };
+    assert_eq!(index.searcher().segment_readers().len(), 3);
+    check(&index);
+    index.merge_segments().unwrap();
+    assert_eq!(index.searcher().segment_readers().len(), 1);
+    check(&index);
+}
