@@ -231,11 +231,12 @@ impl ListingIndex {
         &self.facet_tables
     }
 
-    /// The shipped glossary unless [`Self::with_glossary`] gave another.
     /// The documents of `kind` in a segment of this index: a contiguous range,
-    /// because every segment is sorted by kind (`settings`), so that a match reads
-    /// the postings of the other kind's range only, about half of them. Deleted
-    /// documents are in the range.
+    /// because every segment is sorted by kind (`settings`; new segments and
+    /// merges alike), so that a match reads the postings of the other kind's range
+    /// only, about half of them. Deleted documents are in the range. An index's
+    /// settings are fixed when it is created; one not sorted by kind gives the
+    /// whole segment.
     pub fn kind_range(
         &self,
         segment: &SegmentReader,
@@ -261,6 +262,7 @@ impl ListingIndex {
         Ok(first..first.saturating_add(postings.doc_freq()))
     }
 
+    /// The shipped glossary unless [`Self::with_glossary`] gave another.
     pub fn glossary(&self) -> &Glossary {
         &self.glossary
     }
