@@ -804,3 +804,61 @@ fn each_segment_holds_each_kind_as_one_range_before_and_after_merging() {
     assert_eq!(index.searcher().segment_readers().len(), 1);
     check(&index);
 }
+
+#[test]
+fn an_offer_finds_needs_that_come_after_every_offer_of_each_segment() {
+    // Needs and offers interleaved over three commits: each segment keeps its
+    // needs after its offers, so an offer's candidates start past them.
+    let index = ListingIndex::in_memory().unwrap();
+    let texts = [
+        (
+            "Cần xử lý nước thải dệt nhuộm",
+            "nước thải nhuộm có màu, COD cao",
+        ),
+        ("Cần máy sấy nông sản", "sấy cà phê tiết kiệm điện"),
+        ("Cần vật liệu nano bạc", "nano bạc kháng khuẩn"),
+    ];
+    for n in 0..30_usize {
+        let (title, summary) = texts[n % 3];
+        let (kind, owner) = if n % 2 == 0 {
+            (ListingKind::Need, "enterprise")
+        } else {
+            (ListingKind::Offer, "other-lab")
+        };
+        index
+            .upsert(&listing(
+                &format!("l{n}"),
+                kind,
+                owner,
+                title,
+                summary,
+                &["2.7"],
+            ))
+            .unwrap();
+        if n % 10 == 9 {
+            index.commit(n as i64).unwrap();
+        }
+    }
+    assert_eq!(index.searcher().segment_readers().len(), 3);
+    let offer = listing(
+        "o-dye",
+        ListingKind::Offer,
+        "lab",
+        "Công nghệ xử lý nước thải dệt nhuộm",
+        "Keo tụ điện hóa khử màu nước thải nhuộm, giảm COD",
+        &["2.7"],
+    );
+    let matches = find_matches(&index, &offer, &MatchWeights::default(), today(), 50).unwrap();
+    // Every need, from every segment, and nothing else.
+    let mut found: Vec<&str> = ids_of(&matches);
+    found.sort_unstable();
+    let mut needs: Vec<String> = (0..30).step_by(2).map(|n| format!("l{n}")).collect();
+    needs.sort_unstable();
+    assert_eq!(found, needs);
+    // The needs about dyeing wastewater (every third listing) first.
+    let first: Vec<&str> = ids_of(&matches[..5]);
+    for id in &first {
+        let n: usize = id[1..].parse().unwrap();
+        assert_eq!(n % 3, 0, "{first:?}");
+    }
+}
