@@ -7,10 +7,9 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeSet, BinaryHeap};
-
 use std::ops::Range;
-use tantivy::query::{EnableScoring, Query};
 
+use tantivy::query::{EnableScoring, Query};
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED};
 
 /// The `limit` best-scoring listings of `query` among those matching `filter`,
@@ -199,6 +198,7 @@ mod tests {
         let (index, text, tag) = index();
         let searcher = index.reader().unwrap().searcher();
         let filter = term(tag, "x");
+        let whole = |segment: &SegmentReader| Ok(0..segment.max_doc());
         for words in [&["nuoc"][..], &["nuoc", "thai", "say"], &["mang", "absent"]] {
             let query = BooleanQuery::new(
                 words
@@ -218,7 +218,6 @@ mod tests {
                 let expected = searcher
                     .search(&filtered, &TopDocs::with_limit(limit).order_by_score())
                     .unwrap();
-                let whole = |segment: &SegmentReader| Ok(0..segment.max_doc());
                 let found = top_scoring(&searcher, &query, filter.as_ref(), whole, limit).unwrap();
                 assert_eq!(found, expected, "{words:?}, {limit}");
                 // Within a range of each segment: the best of those in it.
@@ -236,7 +235,6 @@ mod tests {
                 assert_eq!(found, expected, "{words:?}, {limit}, within {range:?}");
             }
         }
-        let whole = |segment: &SegmentReader| Ok(0..segment.max_doc());
         assert!(
             top_scoring(
                 &searcher,
