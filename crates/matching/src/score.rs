@@ -16,12 +16,13 @@
 //! - `region`: 1 in the same province, 0.5 in the same region.
 
 use std::collections::BTreeSet;
+use std::ops::Bound;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use serde::{Deserialize, Serialize};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, Score, SegmentReader, TantivyDocument, Term};
 use techex_domain::listing::{ListingKind, Price, TransferMode};
@@ -151,12 +152,7 @@ pub fn find_matches(
         }
     }
     let mut candidates: BTreeSet<DocAddress> = text_scores.keys().copied().collect();
-    candidates.extend(sector_candidates(
-        &searcher,
-        &fields,
-        &allowed,
-        &source.sectors,
-    )?);
+    candidates.extend(sector_candidates(&searcher, &fields, &allowed, source)?);
 
     let best_text = text_scores.values().copied().fold(0.0_f32, f32::max);
     let source_facts = Facts::of(source);
@@ -293,35 +289,81 @@ fn salient_query(
 }
 
 /// Listings that share a sector with the source, and when there are too few, its
-/// parent sector: they may use other words for the same thing. They are all alike
-/// to this query, so the first ones in the index are taken without scoring.
+/// parent sector: they may use other words for the same thing. Within a sector, the
+/// listings that meet the source's other facts come first (see [`fit_tiers`]);
+/// within a tier they are all alike to this query, so the first ones in the index
+/// are taken without scoring.
 fn sector_candidates(
     searcher: &tantivy::Searcher,
     fields: &crate::index::Fields,
     allowed: &BooleanQuery,
-    codes: &[String],
+    source: &IndexedListing,
 ) -> IndexResult<BTreeSet<DocAddress>> {
     let taxonomy = Taxonomy::builtin();
+    let codes = &source.sectors;
     let parents: Vec<String> = codes
         .iter()
         .filter_map(|code| taxonomy.ancestors(code).first().map(|p| (*p).to_owned()))
         .filter(|parent| !codes.contains(parent))
         .collect();
+    let tiers = fit_tiers(fields, source);
     let mut found = BTreeSet::new();
-    for level in [codes, &parents[..]] {
-        let wanted = SECTOR_CANDIDATES - found.len();
-        if level.is_empty() || wanted == 0 {
+    for level in [&codes[..], &parents[..]] {
+        if level.is_empty() {
             continue;
         }
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(allowed.clone())),
-            (Occur::Must, any_of(fields.sectors, level)),
-        ]);
-        found.extend(candidates::first_matching(
-            searcher, &query, wanted, &found,
-        )?);
+        for tier in &tiers {
+            let wanted = SECTOR_CANDIDATES - found.len();
+            if wanted == 0 {
+                return Ok(found);
+            }
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+                (Occur::Must, Box::new(allowed.clone())),
+                (Occur::Must, any_of(fields.sectors, level)),
+            ];
+            clauses.extend(tier.iter().map(|fit| (Occur::Must, fit.box_clone())));
+            found.extend(candidates::first_matching(
+                searcher,
+                &BooleanQuery::new(clauses),
+                wanted,
+                &found,
+            )?);
+        }
     }
     Ok(found)
+}
+
+/// The filters a sector's listings are taken by, tightest first, ending with none:
+/// the source's TRL met and a transfer mode shared, then the TRL met, as far as
+/// the source gives them (the two heaviest of the structured components after the
+/// sector). In a sector of thousands, the hundred candidates are then those that
+/// meet the source's TRL and modes, not the first hundred in the index. The
+/// province is left to the ranking: a tier of it, usually sparse, read the whole
+/// sector and cost a tenth of a match at 100,000 listings (docs/performance.md).
+fn fit_tiers(fields: &crate::index::Fields, source: &IndexedListing) -> Vec<Vec<Box<dyn Query>>> {
+    let mut fits: Vec<Box<dyn Query>> = Vec::new();
+    if let Some(trl) = source.trl {
+        let trl = Term::from_field_u64(fields.trl, u64::from(trl));
+        // A need's TRL is its minimum: offers at or above it meet it, and an
+        // offer meets needs that ask for its level or less.
+        let (lower, upper) = match source.kind {
+            ListingKind::Need => (Bound::Included(trl), Bound::Unbounded),
+            ListingKind::Offer => (Bound::Unbounded, Bound::Included(trl)),
+        };
+        fits.push(Box::new(RangeQuery::new(lower, upper)));
+    }
+    if !source.transfer_modes.is_empty() {
+        let modes: Vec<String> = source
+            .transfer_modes
+            .iter()
+            .map(|m| m.as_str().to_owned())
+            .collect();
+        fits.push(any_of(fields.transfer_modes, &modes));
+    }
+    (0..=fits.len())
+        .rev()
+        .map(|n| fits[..n].iter().map(|fit| fit.box_clone()).collect())
+        .collect()
 }
 
 /// What the structured components need to know about a listing.

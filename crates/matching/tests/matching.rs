@@ -688,6 +688,94 @@ fn listings_of_the_same_sector_are_candidates_before_those_of_its_parent() {
     assert_eq!(sector(&matches[3]), Some(0.3), "same field only");
 }
 
+#[test]
+fn in_a_large_sector_the_listings_that_meet_the_need_are_its_candidates() {
+    // 130 offers of the need's sector, none sharing a word with it, fall short of
+    // its TRL and transfer mode; three that meet both are indexed after them. Only
+    // a hundred of the sector are candidates: they must be the ones that fit, not
+    // the first hundred in the index.
+    let index = ListingIndex::in_memory().unwrap();
+    for n in 0..130 {
+        let id = format!("early-{n}");
+        let mut offer = listing(&id, ListingKind::Offer, "lab", "Máy sấy", "sấy", &["2.7"]);
+        offer.trl = Some(3);
+        offer.transfer_modes = vec![TransferMode::EquipmentSale];
+        offer.province = Some("da-nang".into());
+        index.upsert(&offer).unwrap();
+    }
+    for n in 0..3 {
+        let id = format!("fit-{n}");
+        // `listing` gives TRL 7, a licence and Hà Nội.
+        index
+            .upsert(&listing(
+                &id,
+                ListingKind::Offer,
+                "lab",
+                "Màng lọc",
+                "lọc",
+                &["2.7"],
+            ))
+            .unwrap();
+    }
+    // One that meets the need's TRL only: it comes after the three, before the
+    // rest of the sector, which falls short of the TRL.
+    let mut trl_only = listing(
+        "trl-only",
+        ListingKind::Offer,
+        "lab",
+        "Bơm",
+        "bơm",
+        &["2.7"],
+    );
+    trl_only.transfer_modes = vec![TransferMode::EquipmentSale];
+    trl_only.province = Some("da-nang".into());
+    index.upsert(&trl_only).unwrap();
+    index.commit(134).unwrap();
+    let mut need = listing(
+        "n1",
+        ListingKind::Need,
+        "enterprise",
+        "Giải pháp khử mùi",
+        "khử mùi",
+        &["2.7"],
+    );
+    need.trl = Some(6);
+    let matches = find_matches(&index, &need, &MatchWeights::default(), today(), 5).unwrap();
+    let ids: Vec<&str> = matches.iter().map(|m| m.listing.id.as_str()).collect();
+    assert_eq!(ids[..3], ["fit-0", "fit-1", "fit-2"], "{ids:?}");
+    assert_eq!(ids[3], "trl-only", "{ids:?}");
+    assert!(ids[4].starts_with("early-"), "{ids:?}");
+    let trl = matches[0]
+        .explanation
+        .components
+        .iter()
+        .find(|c| c.name == "trl")
+        .map(|c| c.value);
+    assert_eq!(trl, Some(1.0));
+}
+
+#[test]
+fn in_a_large_sector_an_offer_is_given_the_needs_its_trl_meets() {
+    // 120 needs ask for more than the offer's TRL 4; one, indexed last, asks for 3.
+    let index = ListingIndex::in_memory().unwrap();
+    for n in 0..120 {
+        let id = format!("demanding-{n}");
+        let mut need = listing(&id, ListingKind::Need, "firm", "Máy sấy", "sấy", &["2.7"]);
+        need.trl = Some(8);
+        index.upsert(&need).unwrap();
+    }
+    let mut modest = listing("modest", ListingKind::Need, "firm", "Lò", "lò", &["2.7"]);
+    modest.trl = Some(3);
+    index.upsert(&modest).unwrap();
+    index.commit(121).unwrap();
+    let mut offer = listing("o1", ListingKind::Offer, "lab", "Màng lọc", "lọc", &["2.7"]);
+    offer.trl = Some(4);
+    let matches = find_matches(&index, &offer, &MatchWeights::default(), today(), 3).unwrap();
+    let ids: Vec<&str> = matches.iter().map(|m| m.listing.id.as_str()).collect();
+    assert_eq!(ids[0], "modest", "{ids:?}");
+    assert!(ids[1].starts_with("demanding-"), "{ids:?}");
+}
+
 /// An offer for the tests of the index on disk.
 fn nano_offer(id: &str) -> IndexedListing {
     listing(
