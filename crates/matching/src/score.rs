@@ -290,9 +290,9 @@ fn salient_query(
 
 /// Listings that share a sector with the source, and when there are too few, its
 /// parent sector: they may use other words for the same thing. Within a sector, the
-/// listings that meet the source's other facts come first (see [`fit_tiers`]);
-/// within a tier they are all alike to this query, so the first ones in the index
-/// are taken without scoring.
+/// listings that meet the source's TRL and share a transfer mode come first (see
+/// [`fit_tiers`]); within a tier they are all alike to this query, so the first
+/// ones in the index are taken without scoring.
 fn sector_candidates(
     searcher: &tantivy::Searcher,
     fields: &crate::index::Fields,
@@ -336,10 +336,11 @@ fn sector_candidates(
 /// The filters a sector's listings are taken by, tightest first, ending with none:
 /// the source's TRL met and a transfer mode shared, then the TRL met, as far as
 /// the source gives them (the two heaviest of the structured components after the
-/// sector). In a sector of thousands, the hundred candidates are then those that
-/// meet the source's TRL and modes, not the first hundred in the index. The
-/// province is left to the ranking: a tier of it, usually sparse, read the whole
-/// sector and cost a tenth of a match at 100,000 listings (docs/performance.md).
+/// sector). In a sector of thousands, the hundred candidates then start with
+/// those that meet the source's TRL and share a mode, not with the first hundred
+/// in the index. A tier with fewer listings than wanted reads the whole sector; a
+/// province tier, usually that sparse, cost a tenth of a match at 100,000
+/// listings, so the province is left to the ranking (docs/performance.md).
 fn fit_tiers(fields: &crate::index::Fields, source: &IndexedListing) -> Vec<Vec<Box<dyn Query>>> {
     let mut fits: Vec<Box<dyn Query>> = Vec::new();
     if let Some(trl) = source.trl {
