@@ -421,9 +421,14 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             None => path,
         };
         let message = match message.as_str() {
-            // What an unsigned parser says of `-1` or `1.5`. Every numeric parameter
-            // (page, per_page, limit, trl…) starts at 1.
-            "invalid digit found in string" => "must be a whole number, 1 or more".to_owned(),
+            // What an unsigned parser says of `-1`, `1.5` or an empty value. Every
+            // numeric parameter (page, per_page, limit, trl…) starts at 1.
+            "invalid digit found in string" | "cannot parse integer from empty string" => {
+                "must be a whole number, 1 or more".to_owned()
+            }
+            // Of a number past the parameter's type (`page=99999999999`): each
+            // parameter's own bound is checked, and named, after parsing.
+            "number too large to fit in target type" => "is too large a number".to_owned(),
             _ => message,
         };
         ApiError::Validation(ValidationErrors::single(field, message))
@@ -627,10 +632,14 @@ mod tests {
             fields(parse_query::<Paging>("page=1&page=2").unwrap_err()),
             ["page"]
         );
-        let negative = parse_query::<Paging>("page=-1").unwrap_err();
-        assert!(
-            format!("{negative:?}").contains("must be a whole number, 1 or more"),
-            "{negative:?}"
-        );
+        for (query, message) in [
+            ("page=-1", "must be a whole number, 1 or more"),
+            ("page=", "must be a whole number, 1 or more"),
+            ("page=99999999999999999999999", "is too large a number"),
+        ] {
+            let error = parse_query::<Paging>(query).unwrap_err();
+            assert!(format!("{error:?}").contains(message), "{query}: {error:?}");
+            assert_eq!(fields(error), ["page"], "{query}");
+        }
     }
 }
