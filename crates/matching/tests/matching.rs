@@ -638,6 +638,19 @@ fn matches_never_include_the_same_organisation() {
     );
 }
 
+/// A need of sector 2.7 that shares no word with the sector tests' offers: only
+/// sectors bring them in.
+fn odour_need() -> IndexedListing {
+    listing(
+        "n1",
+        ListingKind::Need,
+        "enterprise",
+        "Giải pháp khử mùi",
+        "khử mùi",
+        &["2.7"],
+    )
+}
+
 #[test]
 fn listings_of_the_same_sector_are_candidates_before_those_of_its_parent() {
     // 150 offers of the same field (2.3, under 2) and three of the need's own
@@ -661,14 +674,7 @@ fn listings_of_the_same_sector_are_candidates_before_those_of_its_parent() {
         index.upsert(&offer).unwrap();
     }
     index.commit(153).unwrap();
-    let need = listing(
-        "n1",
-        ListingKind::Need,
-        "enterprise",
-        "Giải pháp khử mùi",
-        "khử mùi",
-        &["2.7"],
-    );
+    let need = odour_need();
     let matches = find_matches(&index, &need, &MatchWeights::default(), today(), 200).unwrap();
     let ids: Vec<&str> = matches.iter().map(|m| m.listing.id.as_str()).collect();
     assert_eq!(ids[..3], ["filter-1", "filter-2", "filter-3"], "{ids:?}");
@@ -715,14 +721,7 @@ fn in_a_large_sector_the_listings_that_meet_the_need_are_its_candidates() {
         index.upsert(&offer).unwrap();
     }
     index.commit(243).unwrap();
-    let mut need = listing(
-        "n1",
-        ListingKind::Need,
-        "enterprise",
-        "Giải pháp khử mùi",
-        "khử mùi",
-        &["2.7"],
-    );
+    let mut need = odour_need();
     need.trl = Some(6);
     let matches = find_matches(&index, &need, &MatchWeights::default(), today(), 5).unwrap();
     let ids: Vec<&str> = matches.iter().map(|m| m.listing.id.as_str()).collect();
