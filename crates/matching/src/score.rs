@@ -289,10 +289,10 @@ fn salient_query(
 }
 
 /// Listings that share a sector with the source, and when there are too few, its
-/// parent sector: they may use other words for the same thing. Within a sector, the
-/// listings that meet the source's TRL and share a transfer mode come first (see
-/// [`fit_tiers`]); within a tier they are all alike to this query, so the first
-/// ones in the index are taken without scoring.
+/// parent sector: they may use other words for the same thing. Within a sector,
+/// they are taken in tiers, tightest first: all of the source's [`fits`], then all
+/// but the last, down to none. Within a tier they are all alike to this query, so
+/// the first ones in the index are taken without scoring.
 fn sector_candidates(
     searcher: &tantivy::Searcher,
     fields: &crate::index::Fields,
@@ -306,13 +306,13 @@ fn sector_candidates(
         .filter_map(|code| taxonomy.ancestors(code).first().map(|p| (*p).to_owned()))
         .filter(|parent| !codes.contains(parent))
         .collect();
-    let tiers = fit_tiers(fields, source);
+    let fits = fits(fields, source);
     let mut found = BTreeSet::new();
     for level in [&codes[..], &parents[..]] {
         if level.is_empty() {
             continue;
         }
-        for tier in &tiers {
+        for tier in (0..=fits.len()).rev() {
             let wanted = SECTOR_CANDIDATES - found.len();
             if wanted == 0 {
                 return Ok(found);
@@ -321,7 +321,11 @@ fn sector_candidates(
                 (Occur::Must, Box::new(allowed.clone())),
                 (Occur::Must, any_of(fields.sectors, level)),
             ];
-            clauses.extend(tier.iter().map(|fit| (Occur::Must, fit.box_clone())));
+            clauses.extend(
+                fits[..tier]
+                    .iter()
+                    .map(|fit| (Occur::Must, fit.box_clone())),
+            );
             found.extend(candidates::first_matching(
                 searcher,
                 &BooleanQuery::new(clauses),
@@ -333,15 +337,15 @@ fn sector_candidates(
     Ok(found)
 }
 
-/// The filters a sector's listings are taken by, tightest first, ending with none:
-/// the source's TRL met and a transfer mode shared, then the TRL met, as far as
-/// the source gives them (the two heaviest of the structured components after the
-/// sector). In a sector of thousands, the hundred candidates then start with
-/// those that meet the source's TRL and share a mode, not with the first hundred
-/// in the index. A tier with fewer listings than wanted reads the whole sector; a
-/// province tier, usually that sparse, cost a tenth of a match at 100,000
-/// listings, so the province is left to the ranking (docs/performance.md).
-fn fit_tiers(fields: &crate::index::Fields, source: &IndexedListing) -> Vec<Vec<Box<dyn Query>>> {
+/// The filters by which a sector's listings are preferred, the weightiest first:
+/// the source's TRL met, then a transfer mode shared, as far as the source gives
+/// them (the two heaviest of the structured components after the sector). In a
+/// sector of thousands, the hundred candidates then start with those that meet
+/// the source's TRL and share a mode, not with the first hundred in the index. A
+/// tier with fewer listings than wanted reads the whole sector; a province tier,
+/// usually that sparse, cost a tenth of a match at 100,000 listings, so the
+/// province is left to the ranking (docs/performance.md).
+fn fits(fields: &crate::index::Fields, source: &IndexedListing) -> Vec<Box<dyn Query>> {
     let mut fits: Vec<Box<dyn Query>> = Vec::new();
     if let Some(trl) = source.trl {
         let trl = Term::from_field_u64(fields.trl, u64::from(trl));
@@ -361,10 +365,7 @@ fn fit_tiers(fields: &crate::index::Fields, source: &IndexedListing) -> Vec<Vec<
             .collect();
         fits.push(any_of(fields.transfer_modes, &modes));
     }
-    (0..=fits.len())
-        .rev()
-        .map(|n| fits[..n].iter().map(|fit| fit.box_clone()).collect())
-        .collect()
+    fits
 }
 
 /// What the structured components need to know about a listing.
