@@ -550,16 +550,21 @@ fn operators_broker_introductions(db: &TestDatabase) {
     assert!(after.body["total"].as_i64().unwrap() > before);
 }
 
-/// Parameters are checked alike on every route: an empty value is a value (refused
-/// where it is not one of the choices), and a malformed id in a path is a 400 naming
-/// `id`, as on listings and interests, while a well-formed unknown one is 404.
+/// Parameters are checked alike on every route: an empty value is a parameter left
+/// out (as a form sends a blank choice), a value that is not one of the choices is
+/// refused naming it, and a malformed id in a path is a 400 naming `id`, as on
+/// listings and interests, while a well-formed unknown one is 404.
 fn parameters_are_checked_alike(db: &TestDatabase) {
     let x = Exchange::start(db, &[]);
     let s = &x.server;
     for token in [&x.institute, &x.operator] {
-        let empty = s.get("/api/v1/interests?role=").bearer(token).send();
-        empty.assert_problem(400, "validation");
-        assert_eq!(empty.error_fields(), ["role"], "{}", empty.text);
+        let left_out = s.get("/api/v1/interests").bearer(token).send();
+        let empty = s.get("/api/v1/interests?role=&page=").bearer(token).send();
+        assert_eq!(empty.status, 200, "{}", empty.text);
+        assert_eq!(empty.body, left_out.body);
+        let unknown = s.get("/api/v1/interests?role=both").bearer(token).send();
+        unknown.assert_problem(400, "validation");
+        assert_eq!(unknown.error_fields(), ["role"], "{}", unknown.text);
     }
     for path in [
         "/api/v1/notifications/bad/read",

@@ -358,6 +358,24 @@ fn stale_versions_and_bad_edits_are_refused_without_changes(db: &TestDatabase) {
         .bearer(&x.institute)
         .json(&json!({"version": 2, "price": null}));
     assert!(cleared.body["price"].is_null(), "{}", cleared.text);
+    // A whole number sent as a float, as a client computing in floating point
+    // sends it, is that number; a fraction is refused naming the field.
+    let fraction = s
+        .request(reqwest::Method::PATCH, &path)
+        .bearer(&x.institute)
+        .json(&json!({"version": 3.0, "trl": 6.5}));
+    fraction.assert_problem(400, "validation");
+    assert_eq!(fraction.error_fields(), ["trl"]);
+    let whole = s
+        .request(reqwest::Method::PATCH, &path)
+        .bearer(&x.institute)
+        .json(&json!({"version": 3.0, "trl": 6.0}));
+    assert_eq!(
+        (whole.body["version"].as_i64(), whole.body["trl"].as_i64()),
+        (Some(4), Some(6)),
+        "{}",
+        whole.text
+    );
 }
 
 fn creation_validates_every_field(db: &TestDatabase) {
@@ -706,6 +724,11 @@ fn the_catalogue_filters(db: &TestDatabase) {
     assert_eq!(query("kind=offer&trl_min=6"), [ai.as_str()]);
     assert_eq!(query("kind=offer&trl_max=6"), [water.as_str()]);
     assert_eq!(query("per_page=2&page=2").len(), 1);
+    // A form's blank choices are no filter.
+    assert_eq!(
+        query("kind=&sector=&province=&trl_min=&per_page=2&page=2").len(),
+        1
+    );
     let bad = s
         .get("/api/v1/listings?sector=nope&trl_min=0&kind=x")
         .send();

@@ -174,7 +174,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
 /// Parses JSON, reporting data errors by field and syntax errors as malformed input.
 /// An object with the same key twice, at any depth, is refused naming it: parsers
 /// disagree on which one counts (serde_json's `Value` keeps the last, a proxy or an
-/// audit tool may read the first).
+/// audit tool may read the first). A whole number written with a fraction or an
+/// exponent (`3.0`, `1e3`) is taken as the integer it is, as JSON Schema's
+/// `integer` does: clients that compute in floating point send `version` so.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Some((field, key)) = duplicate_key(bytes) {
         return Err(ApiError::validation(
@@ -182,25 +184,32 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             format!("duplicate key `{key}`"),
         ));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let message = without_position(&inner);
-                ApiError::Validation(ValidationErrors::single(
-                    data_error_field(&path, &message),
-                    message,
-                ))
-            }
-            _ => ApiError::BadRequest(format!("malformed JSON: {inner}")),
-        }
-    })?;
-    deserializer
-        .end()
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
-    Ok(value)
+    whole_numbers_as_integers(&mut value);
+    from_value(value)
+}
+
+/// Turns every number of `value` that is a whole number within the range a
+/// double holds exactly (±2⁵³) into an integer; other numbers stay as they are,
+/// so `1.5` or `1e300` is still refused where an integer is expected.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    match value {
+        serde_json::Value::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|_| number.is_f64())
+                && float.fract() == 0.0
+                && float.abs() <= EXACT
+            {
+                *number = serde_json::Number::from(float as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(members) => {
+            members.values_mut().for_each(whole_numbers_as_integers)
+        }
+        _ => {}
+    }
 }
 
 /// The first key that appears twice in one object of `json`, with its dotted path
@@ -403,7 +412,19 @@ fn parameter_names<T: IntoParams + 'static>() -> Arc<[String]> {
     })
 }
 
+/// Parses a query string; a parameter with an empty value (`?sector=&page=`, as an
+/// HTML form sends a field left blank) counts as not given.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let pairs = || form_urlencoded::parse(query.as_bytes());
+    let given: String;
+    let query = if pairs().any(|(_, value)| value.is_empty()) {
+        given = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs().filter(|(_, value)| !value.is_empty()))
+            .finish();
+        &given
+    } else {
+        query
+    };
     let deserializer =
         serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
@@ -421,11 +442,9 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
             None => path,
         };
         let message = match message.as_str() {
-            // What an unsigned parser says of `-1`, `1.5` or an empty value. Every
-            // numeric parameter (page, per_page, limit, trl…) starts at 1.
-            "invalid digit found in string" | "cannot parse integer from empty string" => {
-                "must be a whole number, 1 or more".to_owned()
-            }
+            // What an unsigned parser says of `-1` or `1.5`. Every numeric
+            // parameter (page, per_page, limit, trl…) starts at 1.
+            "invalid digit found in string" => "must be a whole number, 1 or more".to_owned(),
             // Of a number past the parameter's type (`page=99999999999`): each
             // parameter's own bound is checked, and named, after parsing.
             "number too large to fit in target type" => "is too large a number".to_owned(),
@@ -463,15 +482,6 @@ fn field_name(path: &str) -> String {
         "body".into()
     } else {
         path.to_owned()
-    }
-}
-
-/// serde_json appends "at line 1 column 42"; for a data error the field says where.
-fn without_position(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    match text.rfind(" at line ") {
-        Some(index) => text[..index].to_owned(),
-        None => text,
     }
 }
 
@@ -575,6 +585,27 @@ mod tests {
     }
 
     #[test]
+    fn whole_numbers_count_as_integers_and_fractions_do_not() {
+        for whole in ["3.0", "3e0", "0.3e1", "3"] {
+            let json = format!(r#"{{"user": {{"age": {whole}}}}}"#);
+            assert!(parse_json::<Outer>(json.as_bytes()).is_ok(), "{whole}");
+        }
+        for not_whole in ["3.5", "-1.0", "1e300"] {
+            let json = format!(r#"{{"user": {{"age": {not_whole}}}}}"#);
+            let error = parse_json::<Outer>(json.as_bytes()).unwrap_err();
+            assert_eq!(fields(error), ["user.age"], "{not_whole}");
+        }
+        // Everywhere in the body, and only numbers with no fraction.
+        let value: serde_json::Value =
+            parse_json(br#"{"a": [2.0, 2.5, {"b": -7.0}], "c": "4.0"}"#).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"a": [2, 2.5, {"b": -7}], "c": "4.0"})
+        );
+        assert!(value["a"][0].is_i64() && value["a"][2]["b"].is_i64());
+    }
+
+    #[test]
     fn merge_patch_replaces_merges_and_removes() {
         let mut target =
             serde_json::json!({"title": "a", "price": {"min": 1, "max": 2}, "province": "hue"});
@@ -596,9 +627,7 @@ mod tests {
 
     #[derive(Debug, Deserialize, IntoParams)]
     struct Filter {
-        #[expect(dead_code, reason = "only deserialised")]
         kind: Option<String>,
-        #[expect(dead_code, reason = "only deserialised")]
         per_page: Option<u32>,
     }
 
@@ -622,6 +651,14 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_parameter_is_not_given() {
+        let Filter { kind, per_page } = parse_query("kind=&per_page=").unwrap();
+        assert_eq!((kind, per_page), (None, None));
+        let Filter { kind, per_page } = parse_query("kind=offer&per_page=").unwrap();
+        assert_eq!((kind.as_deref(), per_page), (Some("offer"), None));
+    }
+
+    #[test]
     fn query_errors_name_the_parameter() {
         assert!(parse_query::<Paging>("page=2").is_ok());
         assert_eq!(
@@ -634,7 +671,6 @@ mod tests {
         );
         for (query, message) in [
             ("page=-1", "must be a whole number, 1 or more"),
-            ("page=", "must be a whole number, 1 or more"),
             ("page=99999999999999999999999", "is too large a number"),
         ] {
             let error = parse_query::<Paging>(query).unwrap_err();
