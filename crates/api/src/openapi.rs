@@ -1,12 +1,13 @@
 //! The OpenAPI 3 document served at `/api/openapi.json` and browsed at `/api/docs`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use actix_web::http::StatusCode;
 use techex_store::paging::{MAX_PAGE, MAX_PER_PAGE};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ArrayItems, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi};
@@ -94,7 +95,14 @@ use crate::{routes, vocabularies};
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldErrorSchema)),
     // The limits first: the patch schema copies the request's bounded properties.
-    modifiers(&BearerAuth, &RequestLimits, &PatchIsPartial, &ClientContract, &Vocabularies),
+    modifiers(
+        &BearerAuth,
+        &RequestLimits,
+        &PatchIsPartial,
+        &RequiredIsNotNull,
+        &ClientContract,
+        &Vocabularies,
+    ),
     tags(
         (name = "auth", description = "Registration, login and the signed-in account"),
         (name = "organisations", description = "Organisations and their verification"),
@@ -175,6 +183,95 @@ impl Modify for PatchIsPartial {
         partial.properties.extend(own.properties);
         partial.required = own.required;
         schemas.insert("ListingPatch".to_owned(), RefOr::T(Schema::Object(partial)));
+    }
+}
+
+/// A required property of a request body is never null. Such fields are `Option`s
+/// so that a missing one and a `null` one both get "is required", naming it, which
+/// makes utoipa document them as nullable: a client generated from the document, or
+/// a form, would then offer `null` as a valid value. Responses keep their nullable
+/// required properties: there the property is always present and may be null.
+struct RequiredIsNotNull;
+
+impl Modify for RequiredIsNotNull {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        // The schemas a request body names, and those they name in turn.
+        let mut pending = Vec::new();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                let bodies = operation.request_body.iter().flat_map(|body| match body {
+                    RefOr::T(body) => Some(body.content.values()),
+                    RefOr::Ref(_) => None,
+                });
+                for content in bodies.flatten() {
+                    if let RefOr::T(content) = content
+                        && let Some(schema) = &content.schema
+                    {
+                        schema_names(schema, &mut pending);
+                    }
+                }
+            }
+        }
+        let Some(schemas) = openapi.components.as_mut().map(|c| &mut c.schemas) else {
+            return;
+        };
+        let mut seen = HashSet::new();
+        while let Some(name) = pending.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            let Some(RefOr::T(Schema::Object(object))) = schemas.get_mut(&name) else {
+                continue;
+            };
+            for (property, schema) in object.properties.iter_mut() {
+                schema_names(schema, &mut pending);
+                if object.required.contains(property) {
+                    not_null(schema);
+                }
+            }
+        }
+    }
+}
+
+/// Pushes the names of the component schemas `schema` refers to.
+fn schema_names(schema: &RefOr<Schema>, names: &mut Vec<String>) {
+    match schema {
+        RefOr::Ref(reference) => {
+            if let Some(name) = reference.ref_location.strip_prefix("#/components/schemas/") {
+                names.push(name.to_owned());
+            }
+        }
+        RefOr::T(Schema::OneOf(one)) => one.items.iter().for_each(|s| schema_names(s, names)),
+        RefOr::T(Schema::AllOf(all)) => all.items.iter().for_each(|s| schema_names(s, names)),
+        RefOr::T(Schema::Array(array)) => {
+            if let ArrayItems::RefOrSchema(item) = &array.items {
+                schema_names(item, names);
+            }
+        }
+        RefOr::T(_) => {}
+    }
+}
+
+/// Takes `null` out of the types `schema` allows: `["string", "null"]` becomes
+/// `"string"`, and `oneOf: [{$ref}, {type: null}]` the reference.
+fn not_null(schema: &mut RefOr<Schema>) {
+    let is_null = |s: &RefOr<Schema>| matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+    match schema {
+        RefOr::T(Schema::Object(object)) => {
+            if let SchemaType::Array(types) = &mut object.schema_type {
+                types.retain(|t| *t != Type::Null);
+                if let [only] = types.as_slice() {
+                    object.schema_type = SchemaType::Type(only.clone());
+                }
+            }
+        }
+        RefOr::T(Schema::OneOf(one)) => {
+            one.items.retain(|item| !is_null(item));
+            if let [only] = one.items.as_slice() {
+                *schema = only.clone();
+            }
+        }
+        _ => {}
     }
 }
 

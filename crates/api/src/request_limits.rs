@@ -1,4 +1,4 @@
-//! The lengths the server checks, stated in the request schemas of the OpenAPI
+//! The lengths and ranges the server checks, stated in the request schemas of the OpenAPI
 //! document, so that a client — a form, a generated SDK — can check them before
 //! it sends. Each figure is the constant the validation itself uses; the
 //! end-to-end test `documented_lengths_are_the_ones_checked` sends each bound and
@@ -13,7 +13,7 @@ use techex_domain::interest::MAX_MESSAGE_CHARS;
 use techex_domain::listing::content::{
     MAX_DESCRIPTION_CHARS, MAX_EXTERNAL_REF_CHARS, MAX_KEYWORD_CHARS, MAX_KEYWORDS,
     MAX_PATENT_NUMBER_CHARS, MAX_PATENT_NUMBERS, MAX_SECTORS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
-    MIN_TITLE_CHARS,
+    MIN_TITLE_CHARS, TRL_LEVELS,
 };
 use utoipa::Modify;
 use utoipa::openapi::schema::{ArrayItems, Schema};
@@ -31,6 +31,8 @@ pub enum Bound {
         max: usize,
         chars: Option<(usize, usize)>,
     },
+    /// A whole number from `min` to `max`.
+    Range { min: u8, max: u8 },
 }
 
 /// Every documented bound: (schema, property, bound). `ListingPatch` is built from
@@ -43,6 +45,7 @@ pub const LIMITS: &[(&str, &str, Bound)] = &[
     ("ListingRequest", "sectors", SECTORS),
     ("ListingRequest", "keywords", KEYWORDS),
     ("ListingRequest", "patent_numbers", PATENT_NUMBERS),
+    ("ListingRequest", "trl", TRL),
     ("ExpressBody", "message", MESSAGE),
     ("MessageBody", "body", MESSAGE),
     ("BrokerBody", "message", MESSAGE),
@@ -75,6 +78,10 @@ const PATENT_NUMBERS: Bound = Bound::Items {
     chars: Some((0, MAX_PATENT_NUMBER_CHARS)),
 };
 const MESSAGE: Bound = chars(1, MAX_MESSAGE_CHARS);
+const TRL: Bound = Bound::Range {
+    min: *TRL_LEVELS.start(),
+    max: *TRL_LEVELS.end(),
+};
 
 /// Writes [`LIMITS`] into the document's schemas.
 pub struct RequestLimits;
@@ -117,6 +124,10 @@ fn apply(schema: &mut Schema, bound: Bound) {
                 text.max_length = Some(max);
             }
         }
+        (Schema::Object(number), Bound::Range { min, max }) => {
+            number.minimum = Some(min.into());
+            number.maximum = Some(max.into());
+        }
         _ => {}
     }
 }
@@ -153,6 +164,11 @@ mod tests {
                         assert_eq!(found["items"]["maxLength"], max, "{schema}.{property}");
                     }
                     ((found, "minItems", "maxItems"), min, max)
+                }
+                Bound::Range { min, max } => {
+                    assert_eq!(found["minimum"], min, "{schema}.{property}: {found}");
+                    assert_eq!(found["maximum"], max, "{schema}.{property}: {found}");
+                    continue;
                 }
             };
             let (found, min_key, max_key) = lengths;

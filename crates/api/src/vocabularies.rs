@@ -7,7 +7,7 @@
 //! parsed where the route validates them, so that a wrong value is a 400 naming
 //! the field rather than a deserialisation error.
 
-use techex_domain::{audit, interest, language, listing, organisation, taxonomy, user};
+use techex_domain::{audit, event, interest, language, listing, organisation, taxonomy, user};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
@@ -106,4 +106,6 @@ vocabularies! {
     SectorLevel => taxonomy::SectorLevel::ALL.iter().map(|v| v.as_str());
     /// A format of the exchange's listings file.
     ExportFormat => routes::exchange_data::FORMATS;
+    /// An event a webhook endpoint may be sent (docs/webhooks.md).
+    EventName => event::EventKind::ALL.iter().map(|v| v.as_str());
 }

@@ -130,3 +130,54 @@ fn the_import_documents_the_json_lines_types_it_accepts() {
     accepted.sort_unstable();
     assert_eq!(documented, accepted);
 }
+
+/// A request property the server requires is documented as required and not null:
+/// the server answers `null` as it answers a missing field. Response schemas may
+/// have required nullable properties (always present, maybe null), so only the
+/// schemas request bodies name, and those they name in turn, are checked.
+#[test]
+fn required_request_properties_are_never_null() {
+    let document = serde_json::to_value(techex_api::openapi::document()).unwrap();
+    let schemas = &document["components"]["schemas"];
+    let mut pending: Vec<String> = Vec::new();
+    let names_in = |value: &serde_json::Value, pending: &mut Vec<String>| {
+        let text = value.to_string();
+        for part in text.split("\"#/components/schemas/").skip(1) {
+            pending.push(part.split('"').next().unwrap().to_owned());
+        }
+    };
+    for operations in document["paths"].as_object().unwrap().values() {
+        for operation in operations.as_object().unwrap().values() {
+            names_in(&operation["requestBody"], &mut pending);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut checked = 0;
+    while let Some(name) = pending.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let schema = &schemas[&name];
+        names_in(schema, &mut pending);
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let property = &schema["properties"][required.as_str().unwrap()];
+            let text = property.to_string();
+            assert!(
+                !text.contains("\"null\""),
+                "{name}.{required} is required but may be null: {text}"
+            );
+            checked += 1;
+        }
+    }
+    // The registration's and the invitation's fields among them.
+    assert!(seen.contains("UserForm") && seen.contains("InvitationRequest"));
+    assert!(checked > 20, "{checked}");
+    let kind = &schemas["ListingRequest"];
+    assert!(
+        kind["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "kind")
+    );
+}

@@ -38,7 +38,8 @@ impl utoipa::PartialSchema for ImportLine {
                 super::listings::ListingRequest::name(),
             ))
             .item(
-                // `ListingRequest` lets these two be null; a line may not.
+                // A line's kind, as a listing's; its reference, which a listing may
+                // leave out and a line may not.
                 ObjectBuilder::new()
                     .property(
                         "kind",

@@ -36,6 +36,7 @@ type Problem = crate::problem::Problem;
 #[expect(dead_code, reason = "documents the request body for OpenAPI")]
 pub struct ListingRequest {
     /// offer or need: required on creation, and not changed by an edit.
+    #[schema(required = true)]
     kind: Option<vocabularies::ListingKind>,
     /// 5–200 characters.
     title: String,

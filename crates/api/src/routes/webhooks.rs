@@ -34,7 +34,9 @@ type Problem = crate::problem::Problem;
 pub struct WebhookRequest {
     /// Where deliveries are POSTed: a public `https://` URL (docs/webhooks.md).
     pub url: String,
-    /// Event names to deliver, e.g. `listing.approved`; default every event.
+    /// Event names to deliver, e.g. `listing.approved`: at least one; left out,
+    /// every event.
+    #[schema(value_type = Option<Vec<crate::vocabularies::EventName>>)]
     pub events: Option<Vec<String>>,
 }
 
