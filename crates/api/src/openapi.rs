@@ -347,6 +347,17 @@ impl Modify for ClientContract {
                     }
                 }
                 for parameter in operation.parameters.iter_mut().flatten() {
+                    // A blank query parameter is one left out (`extract::parse_query`).
+                    // utoipa has no field for this (deprecated in OpenAPI 3.1, still
+                    // valid), so it goes in as an extension without the `x-`.
+                    if let RefOr::T(parameter) = parameter
+                        && parameter.parameter_in == ParameterIn::Query
+                    {
+                        parameter
+                            .extensions
+                            .get_or_insert_with(Default::default)
+                            .insert("allowEmptyValue".to_owned(), true.into());
+                    }
                     if let RefOr::T(parameter) = parameter
                         && let Some((min, max)) = range_of(&parameter.name)
                         && let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut()

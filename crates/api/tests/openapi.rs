@@ -181,3 +181,21 @@ fn required_request_properties_are_never_null() {
             .any(|f| f == "kind")
     );
 }
+
+/// Every query parameter may be sent blank, as a form sends a filter left empty:
+/// the server takes it as left out, and the document says so.
+#[test]
+fn query_parameters_may_be_blank() {
+    let document = serde_json::to_value(techex_api::openapi::document()).unwrap();
+    let mut query_parameters = 0;
+    for operations in document["paths"].as_object().unwrap().values() {
+        for operation in operations.as_object().unwrap().values() {
+            let parameters = operation["parameters"].as_array().into_iter().flatten();
+            for parameter in parameters.filter(|p| p["in"] == "query") {
+                assert_eq!(parameter["allowEmptyValue"], true, "{parameter}");
+                query_parameters += 1;
+            }
+        }
+    }
+    assert!(query_parameters > 30, "{query_parameters}");
+}
