@@ -69,6 +69,12 @@ fn registration_round_trips(db: &TestDatabase) {
     assert_eq!(stored_user.email.as_str(), "lan@dut.udn.vn");
 
     assert_eq!(organisations::get(&mut conn, org.id).unwrap(), stored_org);
+    // Looked up by many ids, repeated ones (a page of one organisation's listings)
+    // and unknown ones included.
+    let unknown = techex_domain::OrganisationId::new();
+    let many = organisations::get_many(&mut conn, &[org.id, unknown, org.id]).unwrap();
+    assert_eq!(many.len(), 1);
+    assert_eq!(many[&org.id], stored_org);
     assert_eq!(users::get(&mut conn, user.id).unwrap(), stored_user);
     let (found, hash) =
         users::find_credentials(&mut conn, &Email::parse("LAN@dut.udn.vn").unwrap())

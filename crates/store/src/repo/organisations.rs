@@ -153,7 +153,8 @@ pub fn get_many(
     conn: &mut DbConnection,
     ids: &[OrganisationId],
 ) -> StoreResult<std::collections::HashMap<OrganisationId, Organisation>> {
-    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    // Callers pass one id per listing or interest: many repeat an organisation.
+    let keys: std::collections::BTreeSet<String> = ids.iter().map(ToString::to_string).collect();
     let rows = o::organisations
         .filter(o::id.eq_any(keys))
         .select(OrganisationRow::as_select())
