@@ -217,19 +217,39 @@ impl Modify for RequiredIsNotNull {
         };
         let mut seen = HashSet::new();
         while let Some(name) = pending.pop() {
-            if !seen.insert(name.clone()) {
-                continue;
+            if seen.insert(name.clone())
+                && let Some(schema) = schemas.get_mut(&name)
+            {
+                required_not_null(schema, &mut pending);
             }
-            let Some(RefOr::T(Schema::Object(object))) = schemas.get_mut(&name) else {
-                continue;
-            };
+        }
+    }
+}
+
+/// Takes `null` out of the required properties of `schema`, of the parts it is
+/// made of (`allOf`, `oneOf`) and of its inline objects, and pushes the names of
+/// the component schemas it refers to.
+fn required_not_null(schema: &mut RefOr<Schema>, names: &mut Vec<String>) {
+    match schema {
+        RefOr::T(Schema::Object(object)) => {
             for (property, schema) in object.properties.iter_mut() {
-                schema_names(schema, &mut pending);
                 if object.required.contains(property) {
                     not_null(schema);
                 }
+                required_not_null(schema, names);
             }
         }
+        RefOr::T(Schema::AllOf(all)) => {
+            for part in &mut all.items {
+                required_not_null(part, names);
+            }
+        }
+        RefOr::T(Schema::OneOf(one)) => {
+            for part in &mut one.items {
+                required_not_null(part, names);
+            }
+        }
+        _ => schema_names(schema, names),
     }
 }
 
@@ -348,8 +368,8 @@ impl Modify for ClientContract {
                 }
                 for parameter in operation.parameters.iter_mut().flatten() {
                     // A blank query parameter is one left out (`extract::parse_query`).
-                    // utoipa has no field for this (deprecated in OpenAPI 3.1, still
-                    // valid), so it goes in as an extension without the `x-`.
+                    // utoipa has no field for this (valid in OpenAPI 3.1, though "not
+                    // recommended"), so it goes in as an extension without the `x-`.
                     if let RefOr::T(parameter) = parameter
                         && parameter.parameter_in == ParameterIn::Query
                     {
