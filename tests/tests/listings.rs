@@ -917,6 +917,7 @@ fn documented_lengths_are_the_ones_checked(db: &TestDatabase) {
             .body
     };
     let interest = interest_in(&new_need())["id"].as_str().unwrap().to_owned();
+    let registrations = std::cell::Cell::new(0);
     // Sends `property: value` in a body of `schema` that is otherwise valid.
     let send = |schema: &str, property: &str, value: Value| -> techex_e2e::Reply {
         match schema {
@@ -965,6 +966,29 @@ fn documented_lengths_are_the_ones_checked(db: &TestDatabase) {
                     .bearer(&x.operator)
                     .json(&json!({"offer_id": offer, "need_id": new_need(), property: value}))
             }
+            // A new organisation's registration, with an address of its own.
+            "OrganisationForm" | "UserForm" => {
+                registrations.set(registrations.get() + 1);
+                let mut body = json!({
+                    "organisation": {"name": "Công ty Độ Dài", "kind": "startup"},
+                    "user": {
+                        "email": format!("do-dai-{}@example.vn", registrations.get()),
+                        "password": "mật khẩu đủ dài",
+                        "full_name": "Người Thử",
+                    },
+                });
+                let part = if schema == "UserForm" {
+                    "user"
+                } else {
+                    "organisation"
+                };
+                body[part][property] = value;
+                s.post("/api/v1/auth/register").json(&body)
+            }
+            "ProfilePatch" => s
+                .request(reqwest::Method::PATCH, "/api/v1/me")
+                .bearer(&x.institute)
+                .json(&json!({property: value})),
             other => panic!("{other} states a length this test cannot send"),
         }
     };
@@ -980,10 +1004,9 @@ fn documented_lengths_are_the_ones_checked(db: &TestDatabase) {
         let reply = send(schema, property, value);
         reply.assert_problem(400, "validation");
         assert!(
-            reply
-                .error_fields()
-                .iter()
-                .any(|field| field.starts_with(property)),
+            reply.error_fields().iter().any(
+                |field| field.starts_with(property) || field.ends_with(&format!(".{property}"))
+            ),
             "{schema}.{property}: {}",
             reply.text
         );
@@ -1031,7 +1054,7 @@ fn documented_lengths_are_the_ones_checked(db: &TestDatabase) {
             }
         }
     }
-    assert!(checked >= 18, "only {checked} bounds were documented");
+    assert!(checked >= 22, "only {checked} bounds were documented");
 }
 
 /// Vietnamese letters, exactly `chars` characters (composed), each with two marks:

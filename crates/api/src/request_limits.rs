@@ -15,6 +15,9 @@ use techex_domain::listing::content::{
     MAX_PATENT_NUMBER_CHARS, MAX_PATENT_NUMBERS, MAX_SECTORS, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
     MIN_TITLE_CHARS, TRL_LEVELS,
 };
+use techex_domain::organisation::{MAX_ORGANISATION_NAME_CHARS, MIN_ORGANISATION_NAME_CHARS};
+use techex_domain::password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use techex_domain::user::MAX_FULL_NAME_CHARS;
 use utoipa::Modify;
 use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::{OpenApi, RefOr};
@@ -51,6 +54,11 @@ pub const LIMITS: &[(&str, &str, Bound)] = &[
     ("BrokerBody", "message", MESSAGE),
     // Required to decline, optional to close.
     ("InterestActionBody", "message", chars(0, MAX_MESSAGE_CHARS)),
+    // A registration's and a join's (`JoinRequest` names `UserForm` too).
+    ("OrganisationForm", "name", ORGANISATION_NAME),
+    ("UserForm", "password", PASSWORD),
+    ("UserForm", "full_name", FULL_NAME),
+    ("ProfilePatch", "full_name", FULL_NAME),
 ];
 
 const fn chars(min: usize, max: usize) -> Bound {
@@ -78,6 +86,9 @@ const PATENT_NUMBERS: Bound = Bound::Items {
     chars: Some((0, MAX_PATENT_NUMBER_CHARS)),
 };
 const MESSAGE: Bound = chars(1, MAX_MESSAGE_CHARS);
+const ORGANISATION_NAME: Bound = chars(MIN_ORGANISATION_NAME_CHARS, MAX_ORGANISATION_NAME_CHARS);
+const PASSWORD: Bound = chars(MIN_PASSWORD_CHARS, MAX_PASSWORD_CHARS);
+const FULL_NAME: Bound = chars(1, MAX_FULL_NAME_CHARS);
 const TRL: Bound = Bound::Range {
     min: *TRL_LEVELS.start(),
     max: *TRL_LEVELS.end(),

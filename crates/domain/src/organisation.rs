@@ -123,6 +123,10 @@ pub struct NewOrganisation {
     pub website: Option<String>,
 }
 
+/// An organisation's name's length, in characters ([`bounded_text`]).
+pub const MIN_ORGANISATION_NAME_CHARS: usize = 2;
+pub const MAX_ORGANISATION_NAME_CHARS: usize = 200;
+
 impl NewOrganisation {
     /// Checks every field and reports all violations at once; any kind, as an
     /// operator sets up (an exchange included).
@@ -143,7 +147,9 @@ impl NewOrganisation {
         let mut errors = ValidationErrors::new();
         let name = errors.check(
             "name",
-            required(input.name).and_then(|n| bounded_text(n, 2, 200)),
+            required(input.name).and_then(|n| {
+                bounded_text(n, MIN_ORGANISATION_NAME_CHARS, MAX_ORGANISATION_NAME_CHARS)
+            }),
         );
         let kind = errors.check("kind", required(input.kind).and_then(parse_kind));
         let country = errors.check("country", parse_country(input.country.unwrap_or("VN")));

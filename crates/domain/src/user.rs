@@ -60,9 +60,12 @@ impl FromStr for Role {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FullName(String);
 
+/// A full name's length, in characters ([`bounded_text`]).
+pub const MAX_FULL_NAME_CHARS: usize = 200;
+
 impl FullName {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        bounded_text(raw, 1, 200).map(Self)
+        bounded_text(raw, 1, MAX_FULL_NAME_CHARS).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
