@@ -306,72 +306,53 @@ fn stale_versions_and_bad_edits_are_refused_without_changes(db: &TestDatabase) {
         .unwrap()
         .to_owned();
     let path = format!("/api/v1/listings/{id}");
-    let first = s
-        .request(reqwest::Method::PATCH, &path)
-        .bearer(&x.institute)
-        .json(&json!({"version": 1, "trl": 8}));
+    let patch = |body: Value| {
+        s.request(reqwest::Method::PATCH, &path)
+            .bearer(&x.institute)
+            .json(&body)
+    };
+    let version_and_trl =
+        |reply: &techex_e2e::Reply| (reply.body["version"].as_i64(), reply.body["trl"].as_i64());
+    let first = patch(json!({"version": 1, "trl": 8}));
     assert_eq!(
-        (first.body["version"].as_i64(), first.body["trl"].as_i64()),
+        version_and_trl(&first),
         (Some(2), Some(8)),
         "{}",
         first.text
     );
-    let stale = s
-        .request(reqwest::Method::PATCH, &path)
-        .bearer(&x.institute)
-        .json(&json!({"version": 1, "trl": 3}));
+    let stale = patch(json!({"version": 1, "trl": 3}));
     let problem = stale.assert_problem(409, "conflict");
     assert!(problem["detail"].as_str().unwrap().contains("version 2"));
 
-    let no_version = s
-        .request(reqwest::Method::PATCH, &path)
-        .bearer(&x.institute)
-        .json(&json!({"trl": 3}));
+    let no_version = patch(json!({"trl": 3}));
     no_version.assert_problem(400, "validation");
     assert_eq!(no_version.error_fields(), ["version"]);
-    let invalid = s
-        .request(reqwest::Method::PATCH, &path)
-        .bearer(&x.institute)
-        .json(&json!({"version": 2, "trl": 12, "sectors": [], "price": {"min": 9, "max": 1}}));
+    let invalid =
+        patch(json!({"version": 2, "trl": 12, "sectors": [], "price": {"min": 9, "max": 1}}));
     invalid.assert_problem(400, "validation");
     let mut fields = invalid.error_fields();
     fields.sort();
     assert_eq!(fields, ["price.max", "sectors", "trl"]);
-    let unknown = s
-        .request(reqwest::Method::PATCH, &path)
-        .bearer(&x.institute)
-        .json(&json!({"version": 2, "colour": "red"}));
+    let unknown = patch(json!({"version": 2, "colour": "red"}));
     assert_eq!(unknown.error_fields(), ["colour"]);
 
     let current = s.get(&path).bearer(&x.institute).send();
     assert_eq!(
-        (
-            current.body["version"].as_i64(),
-            current.body["trl"].as_i64()
-        ),
+        version_and_trl(&current),
         (Some(2), Some(8)),
         "nothing changed"
     );
     // `null` clears an optional field (JSON merge patch).
-    let cleared = s
-        .request(reqwest::Method::PATCH, &path)
-        .bearer(&x.institute)
-        .json(&json!({"version": 2, "price": null}));
+    let cleared = patch(json!({"version": 2, "price": null}));
     assert!(cleared.body["price"].is_null(), "{}", cleared.text);
     // A whole number sent as a float, as a client computing in floating point
     // sends it, is that number; a fraction is refused naming the field.
-    let fraction = s
-        .request(reqwest::Method::PATCH, &path)
-        .bearer(&x.institute)
-        .json(&json!({"version": 3.0, "trl": 6.5}));
+    let fraction = patch(json!({"version": 3.0, "trl": 6.5}));
     fraction.assert_problem(400, "validation");
     assert_eq!(fraction.error_fields(), ["trl"]);
-    let whole = s
-        .request(reqwest::Method::PATCH, &path)
-        .bearer(&x.institute)
-        .json(&json!({"version": 3.0, "trl": 6.0}));
+    let whole = patch(json!({"version": 3.0, "trl": 6.0}));
     assert_eq!(
-        (whole.body["version"].as_i64(), whole.body["trl"].as_i64()),
+        version_and_trl(&whole),
         (Some(4), Some(6)),
         "{}",
         whole.text
