@@ -195,19 +195,18 @@ struct RequiredIsNotNull;
 
 impl Modify for RequiredIsNotNull {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        // The schemas a request body names, and those they name in turn.
+        // Request bodies, then the schemas they name, and those they name in turn.
         let mut pending = Vec::new();
         for item in openapi.paths.paths.values_mut() {
             for operation in operations(item) {
-                let bodies = operation.request_body.iter().flat_map(|body| match body {
-                    RefOr::T(body) => Some(body.content.values()),
-                    RefOr::Ref(_) => None,
-                });
-                for content in bodies.flatten() {
+                let Some(RefOr::T(body)) = &mut operation.request_body else {
+                    continue;
+                };
+                for content in body.content.values_mut() {
                     if let RefOr::T(content) = content
-                        && let Some(schema) = &content.schema
+                        && let Some(schema) = &mut content.schema
                     {
-                        schema_names(schema, &mut pending);
+                        required_not_null(schema, &mut pending);
                     }
                 }
             }
@@ -227,10 +226,15 @@ impl Modify for RequiredIsNotNull {
 }
 
 /// Takes `null` out of the required properties of `schema`, of the parts it is
-/// made of (`allOf`, `oneOf`) and of its inline objects, and pushes the names of
-/// the component schemas it refers to.
+/// made of (`allOf`, `oneOf`, an array's items) and of its inline objects, and
+/// pushes the names of the component schemas it refers to.
 fn required_not_null(schema: &mut RefOr<Schema>, names: &mut Vec<String>) {
     match schema {
+        RefOr::Ref(reference) => {
+            if let Some(name) = reference.ref_location.strip_prefix("#/components/schemas/") {
+                names.push(name.to_owned());
+            }
+        }
         RefOr::T(Schema::Object(object)) => {
             for (property, schema) in object.properties.iter_mut() {
                 if object.required.contains(property) {
@@ -249,23 +253,9 @@ fn required_not_null(schema: &mut RefOr<Schema>, names: &mut Vec<String>) {
                 required_not_null(part, names);
             }
         }
-        _ => schema_names(schema, names),
-    }
-}
-
-/// Pushes the names of the component schemas `schema` refers to.
-fn schema_names(schema: &RefOr<Schema>, names: &mut Vec<String>) {
-    match schema {
-        RefOr::Ref(reference) => {
-            if let Some(name) = reference.ref_location.strip_prefix("#/components/schemas/") {
-                names.push(name.to_owned());
-            }
-        }
-        RefOr::T(Schema::OneOf(one)) => one.items.iter().for_each(|s| schema_names(s, names)),
-        RefOr::T(Schema::AllOf(all)) => all.items.iter().for_each(|s| schema_names(s, names)),
         RefOr::T(Schema::Array(array)) => {
-            if let ArrayItems::RefOrSchema(item) = &array.items {
-                schema_names(item, names);
+            if let ArrayItems::RefOrSchema(item) = &mut array.items {
+                required_not_null(item, names);
             }
         }
         RefOr::T(_) => {}
