@@ -178,6 +178,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJsonBody<T> {
 /// exponent (`3.0`, `1e3`) is taken as the integer it is, as JSON Schema's
 /// `integer` does: clients that compute in floating point send `version` so.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    from_value(parse_json_value(bytes)?)
+}
+
+/// [`parse_json`] into a `Value`, without deserialising it again into a copy of
+/// itself (an import reads every line so).
+pub fn parse_json_value(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
     if let Some((field, key)) = duplicate_key(bytes) {
         return Err(ApiError::validation(
             &field,
@@ -187,7 +193,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     whole_numbers_as_integers(&mut value);
-    from_value(value)
+    Ok(value)
 }
 
 /// Turns every number of `value` that is a whole number within the range a
@@ -415,11 +421,12 @@ fn parameter_names<T: IntoParams + 'static>() -> Arc<[String]> {
 /// Parses a query string; a parameter with an empty value (`?sector=&page=`, as an
 /// HTML form sends a field left blank) counts as not given.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    let pairs = || form_urlencoded::parse(query.as_bytes());
     let given: String;
-    let query = if pairs().any(|(_, value)| value.is_empty()) {
+    let query = if has_blank(query) {
         given = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs().filter(|(_, value)| !value.is_empty()))
+            .extend_pairs(
+                form_urlencoded::parse(query.as_bytes()).filter(|(_, value)| !value.is_empty()),
+            )
             .finish();
         &given
     } else {
@@ -452,6 +459,19 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         };
         ApiError::Validation(ValidationErrors::single(field, message))
     })
+}
+
+/// Whether a parameter of `query` has an empty value (`page=`, or a bare `page`),
+/// read off the raw text: every search goes through here, and decoding its
+/// parameters only to look would allocate for each encoded one.
+fn has_blank(query: &str) -> bool {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .any(|pair| {
+            pair.split_once('=')
+                .is_none_or(|(_, value)| value.is_empty())
+        })
 }
 
 /// Parses a path segment as an id, naming the parameter when it is not one.
@@ -656,6 +676,11 @@ mod tests {
         assert_eq!((kind, per_page), (None, None));
         let Filter { kind, per_page } = parse_query("kind=offer&per_page=").unwrap();
         assert_eq!((kind.as_deref(), per_page), (Some("offer"), None));
+        let Filter { kind, per_page } = parse_query("kind&&per_page=3").unwrap();
+        assert_eq!((kind, per_page), (None, Some(3)));
+        // An encoded space is a value, not a blank.
+        let Filter { kind, .. } = parse_query("kind=%20").unwrap();
+        assert_eq!(kind.as_deref(), Some(" "));
     }
 
     #[test]

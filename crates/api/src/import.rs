@@ -22,7 +22,7 @@ use techex_store::repo::{audit, listings, organisations};
 use techex_store::{DbConnection, Store};
 use utoipa::ToSchema;
 
-use crate::extract::{from_value, parse_json};
+use crate::extract::{from_value, parse_json_value};
 use crate::problem::ApiError;
 use crate::workflow::{self, Transition};
 
@@ -197,7 +197,7 @@ fn import_line(
 ) -> Result<Outcome, ApiError> {
     // As every JSON body: a key given twice is refused, naming it, rather than
     // the last one silently kept.
-    let value: Value = parse_json(line.as_bytes()).map_err(|error| match error {
+    let value = parse_json_value(line.as_bytes()).map_err(|error| match error {
         ApiError::BadRequest(detail) => ApiError::validation("line", format!("not JSON: {detail}")),
         other => other,
     })?;
